@@ -79,3 +79,9 @@ float f16_to_f32(uint16_t h);
 uint16_t f32_to_f16(float f);
 
 }  // namespace ak
+
+namespace ak {
+const char *last_error_message();
+void clear_error();
+int64_t scratch_peak_bytes(bool reset);
+}  // namespace ak

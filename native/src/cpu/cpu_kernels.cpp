@@ -1,0 +1,881 @@
+// CPU kernels: blocked GEMM, fused top-k search and streamed Hybrid-NCE.
+//
+// This one source is compiled once per instruction set (CMake defines AK_ISA as generic, avx2 or avx512 and
+// passes the matching -m flags); every definition lives in the namespace ak::cpu::AK_ISA so the copies never
+// meet at link time. Code shared with other translation units is limited to non-inline functions (ak::fail and
+// the scratch accounting), so no inline function compiled with AVX-512 can be picked by the linker for the
+// generic path.
+//
+// SIMD is written with GCC vector extensions (vf = VW floats), so one micro-kernel serves every width.
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+#endif
+
+#include "common.hpp"
+#include "cpu/cpu_kernels.hpp"
+
+#define AK_STRINGIFY2(x) #x
+#define AK_STRINGIFY(x) AK_STRINGIFY2(x)
+
+namespace ak::cpu::AK_ISA {
+namespace {
+
+// ---------------------------------------------------------------------------------------------------------------
+// Vector types and primitives
+// ---------------------------------------------------------------------------------------------------------------
+#if defined(__AVX512F__)
+constexpr int VW = 16;
+constexpr int MR = 8;  // micro-tile rows: MR × 2 vectors of accumulators (16 of the 32 zmm registers)
+#elif defined(__AVX2__)
+constexpr int VW = 8;
+constexpr int MR = 6;  // 12 ymm accumulators + 2 B loads + 1 broadcast = 15 of 16 registers
+#else
+constexpr int VW = 4;
+constexpr int MR = 6;
+#endif
+constexpr int NR = 2 * VW;  // micro-tile columns
+
+typedef float vf __attribute__((vector_size(VW * 4)));
+typedef int32_t vi __attribute__((vector_size(VW * 4)));
+typedef float vf_unaligned __attribute__((vector_size(VW * 4), aligned(4)));
+typedef int32_t vi_unaligned __attribute__((vector_size(VW * 4), aligned(4)));
+typedef uint16_t vh_unaligned __attribute__((vector_size(VW * 2), aligned(2)));
+typedef uint32_t vu __attribute__((vector_size(VW * 4)));
+
+inline vf load(const float *p) { return *reinterpret_cast<const vf_unaligned *>(p); }
+inline void store(float *p, vf v) { *reinterpret_cast<vf_unaligned *>(p) = v; }
+inline vi load_i(const int32_t *p) { return *reinterpret_cast<const vi_unaligned *>(p); }
+inline vf splat(float x) { return vf{} + x; }
+inline vi splat_i(int32_t x) { return vi{} + x; }
+inline vf select(vi mask, vf a, vf b) { return reinterpret_cast<vf>((reinterpret_cast<vi>(a) & mask) | (reinterpret_cast<vi>(b) & ~mask)); }
+inline vf vmax(vf a, vf b) { return select(a > b, a, b); }
+
+inline float hsum(vf v) {
+  float s = 0.f;
+  for (int i = 0; i < VW; ++i) s += v[i];
+  return s;
+}
+inline float hmax(vf v) {
+  float m = v[0];
+  for (int i = 1; i < VW; ++i) m = std::max(m, v[i]);
+  return m;
+}
+
+inline vi iota() {
+  vi v;
+  for (int i = 0; i < VW; ++i) v[i] = i;
+  return v;
+}
+
+// Bit i set when lane i of v is > t (NaN never is).
+inline unsigned greater_mask(vf v, float t) {
+#if defined(__AVX512F__)
+  return _mm512_cmp_ps_mask(reinterpret_cast<__m512>(v), _mm512_set1_ps(t), _CMP_GT_OQ);
+#elif defined(__AVX2__)
+  return static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(reinterpret_cast<__m256>(v), _mm256_set1_ps(t), _CMP_GT_OQ)));
+#elif defined(__SSE2__)
+  return static_cast<unsigned>(_mm_movemask_ps(_mm_cmpgt_ps(reinterpret_cast<__m128>(v), _mm_set1_ps(t))));
+#else
+  unsigned m = 0;
+  for (int i = 0; i < VW; ++i) m |= (v[i] > t ? 1u : 0u) << i;
+  return m;
+#endif
+}
+
+// e^x for a vector (Cephes-style: 2^n · p(r), |error| ≲ 2 ulp). Inputs are clamped to [-87.3, 88.7], so very
+// negative x give ~1e-38 rather than 0 — harmless where it is used (terms of sums dominated by e^0 = 1).
+inline vf vexp(vf x) {
+  x = select(x < splat(-87.3f), splat(-87.3f), x);
+  x = select(x > splat(88.7f), splat(88.7f), x);
+  // n = round(x / ln 2) by the 1.5·2^23 trick (exact for |n| < 2^22), r = x − n ln 2 in two parts.
+  const vf shifter = splat(12582912.0f);
+  vf t = x * splat(1.44269504088896341f) + shifter;
+  vi n = reinterpret_cast<vi>(t) - reinterpret_cast<vi>(shifter);
+  vf nf = t - shifter;
+  vf r = x - nf * splat(0.693359375f);
+  r = r - nf * splat(-2.12194440e-4f);
+  vf p = splat(1.9875691500e-4f);
+  p = p * r + splat(1.3981999507e-3f);
+  p = p * r + splat(8.3334519073e-3f);
+  p = p * r + splat(4.1665795894e-2f);
+  p = p * r + splat(1.6666665459e-1f);
+  p = p * r + splat(5.0000001201e-1f);
+  p = p * r * r + r + splat(1.0f);
+  vi scale = (n + 127) << 23;
+  return p * reinterpret_cast<vf>(scale);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Storage dtypes → f32
+// ---------------------------------------------------------------------------------------------------------------
+inline float bits_f32(uint32_t u) { float f; std::memcpy(&f, &u, 4); return f; }
+
+inline float load_scalar(const void *p, ak_dtype t, int64_t i) {
+  switch (t) {
+    case AK_F32: return static_cast<const float *>(p)[i];
+    case AK_BF16: return bits_f32(static_cast<uint32_t>(static_cast<const uint16_t *>(p)[i]) << 16);
+    default:
+#if defined(__F16C__)
+      return _cvtsh_ss(static_cast<const uint16_t *>(p)[i]);
+#else
+      return ak::f16_to_f32(static_cast<const uint16_t *>(p)[i]);
+#endif
+  }
+}
+
+inline vf load_f16(const uint16_t *p) {
+#if defined(__AVX512F__)
+  return reinterpret_cast<vf>(_mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(p))));
+#elif defined(__F16C__)
+  return reinterpret_cast<vf>(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i *>(p))));
+#else
+  vf v;
+  for (int i = 0; i < VW; ++i) v[i] = ak::f16_to_f32(p[i]);
+  return v;
+#endif
+}
+
+inline vf load_bf16(const uint16_t *p) {
+  vu w = __builtin_convertvector(*reinterpret_cast<const vh_unaligned *>(p), vu);
+  return reinterpret_cast<vf>(w << 16);
+}
+
+// Converts count elements src[offset..] to f32 dst.
+void to_f32(const void *src, ak_dtype t, int64_t offset, int64_t count, float *dst) {
+  if (t == AK_F32) {
+    std::memcpy(dst, static_cast<const float *>(src) + offset, static_cast<size_t>(count) * 4);
+    return;
+  }
+  const uint16_t *h = static_cast<const uint16_t *>(src) + offset;
+  int64_t i = 0;
+  if (t == AK_F16) {
+    for (; i + VW <= count; i += VW) store(dst + i, load_f16(h + i));
+  } else {
+    for (; i + VW <= count; i += VW) store(dst + i, load_bf16(h + i));
+  }
+  for (; i < count; ++i) dst[i] = load_scalar(h, t, i);
+}
+
+uint16_t to_bf16_bits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  if ((u & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((u >> 16) | 0x40);
+  u += 0x7fffu + ((u >> 16) & 1u);
+  return static_cast<uint16_t>(u >> 16);
+}
+
+void from_f32(const float *src, int64_t count, void *dst, ak_dtype t) {
+  if (t == AK_F32) {
+    std::memcpy(dst, src, static_cast<size_t>(count) * 4);
+    return;
+  }
+  uint16_t *h = static_cast<uint16_t *>(dst);
+  int64_t i = 0;
+  if (t == AK_F16) {
+#if defined(__F16C__)
+    for (; i + 8 <= count; i += 8)
+      _mm_storeu_si128(reinterpret_cast<__m128i *>(h + i), _mm256_cvtps_ph(_mm256_loadu_ps(src + i), _MM_FROUND_TO_NEAREST_INT));
+    for (; i < count; ++i) h[i] = _cvtss_sh(src[i], _MM_FROUND_TO_NEAREST_INT);
+#else
+    for (; i < count; ++i) h[i] = ak::f32_to_f16(src[i]);
+#endif
+  } else {
+    for (; i < count; ++i) h[i] = to_bf16_bits(src[i]);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Threads and buffers
+// ---------------------------------------------------------------------------------------------------------------
+// Start of part `part` when [0, total) is cut into `parts` nearly equal pieces, each boundary a multiple of align.
+inline int64_t split_point(int64_t total, int parts, int part, int64_t align) {
+  if (part >= parts) return total;
+  int64_t units = (total + align - 1) / align;
+  return std::min(total, units * part / parts * align);
+}
+
+// Accounted aligned buffer, private to this ISA namespace (see the note at the top of the file).
+template <typename T>
+struct Buffer {
+  T *ptr = nullptr;
+  int64_t count = 0;
+  Buffer() = default;
+  explicit Buffer(int64_t n) { allocate(n); }
+  Buffer(const Buffer &) = delete;
+  Buffer &operator=(const Buffer &) = delete;
+  ~Buffer() { release(); }
+  bool allocate(int64_t n) {
+    release();
+    if (n <= 0) return true;
+    ptr = static_cast<T *>(ak::aligned_alloc_bytes(n * static_cast<int64_t>(sizeof(T))));
+    if (!ptr) return false;
+    count = n;
+    ak::scratch_acquire(n * static_cast<int64_t>(sizeof(T)));
+    return true;
+  }
+  void release() {
+    if (!ptr) return;
+    ak::aligned_free_bytes(ptr);
+    ak::scratch_release(count * static_cast<int64_t>(sizeof(T)));
+    ptr = nullptr;
+    count = 0;
+  }
+  T *data() const { return ptr; }
+  explicit operator bool() const { return ptr != nullptr || count == 0; }
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// GEMM: C (m×n, leading dimension ldc) = or += A (m×k) · B (k×n), BLIS-style: B is packed into kc×NR micro-panels
+// (L1-resident during a column sweep), A into MR×kc micro-panels; packing also converts f16/bf16 to f32, so the
+// micro-kernel only ever sees f32. Operands are strided views, which covers Q·Cᵀ, G·T and Gᵀ·A without copies.
+// ---------------------------------------------------------------------------------------------------------------
+constexpr int64_t KC = 256;   // depth of a packed panel
+constexpr int64_t MC = MR * 12;  // rows of A packed at once (L2)
+constexpr int64_t NC = 2048;  // columns of B packed at once (L3)
+
+struct Operand {
+  const void *ptr;
+  ak_dtype dtype;
+  int64_t rs;  // element stride between rows
+  int64_t cs;  // element stride between columns (rs or cs must be 1)
+};
+
+// Packs rows [i0, i0+mc) × depth [p0, p0+kc) of A into MR-row micro-panels: Ap[strip][p][r], zero-padded.
+void pack_a(const Operand &A, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float *Ap, float *line) {
+  for (int64_t is = 0; is < mc; is += MR) {
+    const int64_t mr = std::min<int64_t>(MR, mc - is);
+    float *dst = Ap + is * kc;
+    if (A.cs == 1) {  // rows contiguous along depth: convert each row, then interleave
+      for (int64_t r = 0; r < mr; ++r) {
+        to_f32(A.ptr, A.dtype, (i0 + is + r) * A.rs + p0, kc, line);
+        for (int64_t p = 0; p < kc; ++p) dst[p * MR + r] = line[p];
+      }
+    } else {  // columns contiguous (a transposed view): each depth step is MR consecutive elements
+      for (int64_t p = 0; p < kc; ++p) to_f32(A.ptr, A.dtype, (p0 + p) * A.cs + (i0 + is), mr, dst + p * MR);
+    }
+    if (mr < MR)
+      for (int64_t p = 0; p < kc; ++p)
+        for (int64_t r = mr; r < MR; ++r) dst[p * MR + r] = 0.f;
+  }
+}
+
+// Packs depth [p0, p0+kc) × columns [j0, j0+nc) of B into NR-column micro-panels: Bp[strip][p][c], zero-padded.
+void pack_b(const Operand &B, int64_t p0, int64_t kc, int64_t j0, int64_t nc, float *Bp, float *line) {
+  for (int64_t js = 0; js < nc; js += NR) {
+    const int64_t nr = std::min<int64_t>(NR, nc - js);
+    float *dst = Bp + js * kc;
+    if (B.cs == 1) {  // rows of B contiguous: each depth step is NR consecutive elements
+      for (int64_t p = 0; p < kc; ++p) to_f32(B.ptr, B.dtype, (p0 + p) * B.rs + (j0 + js), nr, dst + p * NR);
+    } else {  // columns contiguous (B = Cᵀ of a row-major C): convert each column, then interleave
+      for (int64_t c = 0; c < nr; ++c) {
+        to_f32(B.ptr, B.dtype, (j0 + js + c) * B.cs + p0, kc, line);
+        for (int64_t p = 0; p < kc; ++p) dst[p * NR + c] = line[p];
+      }
+    }
+    if (nr < NR)
+      for (int64_t p = 0; p < kc; ++p)
+        for (int64_t c = nr; c < NR; ++c) dst[p * NR + c] = 0.f;
+  }
+}
+
+// MR×NR tile of C (= or += ) Ap·Bp over depth kc; mr×nr of it are stored.
+inline void micro_kernel(int64_t kc, const float *__restrict Ap, const float *__restrict Bp, float *C, int64_t ldc,
+                         int64_t mr, int64_t nr, bool accumulate) {
+  vf c0[MR], c1[MR];
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; ++r) c0[r] = c1[r] = vf{};
+  for (int64_t p = 0; p < kc; ++p) {
+    const vf b0 = load(Bp + p * NR), b1 = load(Bp + p * NR + VW);
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; ++r) {
+      const vf a = splat(Ap[p * MR + r]);
+      c0[r] += a * b0;
+      c1[r] += a * b1;
+    }
+  }
+  if (mr == MR && nr == NR) {
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; ++r) {
+      float *row = C + r * ldc;
+      if (accumulate) {
+        store(row, load(row) + c0[r]);
+        store(row + VW, load(row + VW) + c1[r]);
+      } else {
+        store(row, c0[r]);
+        store(row + VW, c1[r]);
+      }
+    }
+    return;
+  }
+  alignas(64) float tile[MR * NR];
+  for (int r = 0; r < MR; ++r) {
+    store(tile + r * NR, c0[r]);
+    store(tile + r * NR + VW, c1[r]);
+  }
+  for (int64_t r = 0; r < mr; ++r)
+    for (int64_t c = 0; c < nr; ++c) C[r * ldc + c] = (accumulate ? C[r * ldc + c] : 0.f) + tile[r * NR + c];
+}
+
+// C[0..mc)×[0..nc) (=|+=) packed A block (mc×kc) · packed B panel (kc×nc).
+void macro_kernel(int64_t mc, int64_t nc, int64_t kc, const float *Ap, const float *Bp, float *C, int64_t ldc,
+                  bool accumulate) {
+  for (int64_t js = 0; js < nc; js += NR) {
+    const int64_t nr = std::min<int64_t>(NR, nc - js);
+    for (int64_t is = 0; is < mc; is += MR) {
+      const int64_t mr = std::min<int64_t>(MR, mc - is);
+      micro_kernel(kc, Ap + is * kc, Bp + js * kc, C + is * ldc + js, ldc, mr, nr, accumulate);
+    }
+  }
+}
+
+inline int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+
+// Per-thread packing buffers.
+struct GemmWorkspace {
+  Buffer<float> a, b, line;
+  bool init(int64_t b_cols = NC) {
+    return a.allocate(MC * KC) && b.allocate(KC * round_up(b_cols, NR)) && line.allocate(std::max<int64_t>(KC, MC));
+  }
+};
+
+// Single-threaded C = / += A·B for an m×n block.
+void gemm(int64_t m, int64_t n, int64_t k, const Operand &A, const Operand &B, float *C, int64_t ldc, bool accumulate,
+          GemmWorkspace &ws) {
+  for (int64_t jc = 0; jc < n; jc += NC) {
+    const int64_t nc = std::min(NC, n - jc);
+    for (int64_t pc = 0; pc < k; pc += KC) {
+      const int64_t kc = std::min(KC, k - pc);
+      pack_b(B, pc, kc, jc, nc, ws.b.data(), ws.line.data());
+      for (int64_t ic = 0; ic < m; ic += MC) {
+        const int64_t mc = std::min(MC, m - ic);
+        pack_a(A, ic, mc, pc, kc, ws.a.data(), ws.line.data());
+        macro_kernel(mc, nc, kc, ws.a.data(), ws.b.data(), C + ic * ldc + jc, ldc, accumulate || pc > 0);
+      }
+    }
+  }
+}
+
+inline Operand rows_of(const void *p, ak_dtype t, int64_t cols) { return Operand{p, t, cols, 1}; }
+inline Operand transposed_rows_of(const void *p, ak_dtype t, int64_t cols) { return Operand{p, t, 1, cols}; }
+inline const void *elem_ptr(const void *p, ak_dtype t, int64_t offset) {
+  return static_cast<const char *>(p) + offset * (t == AK_F32 ? 4 : 2);
+}
+inline const void *row_ptr(const void *p, ak_dtype t, int64_t row, int64_t cols) { return elem_ptr(p, t, row * cols); }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Conversion and similarity
+// ---------------------------------------------------------------------------------------------------------------
+void convert(const void *src, ak_dtype st, void *dst, ak_dtype dt, int64_t count, int threads) {
+  constexpr int64_t chunk = 4096;
+  const int64_t chunks = (count + chunk - 1) / chunk;
+#pragma omp parallel num_threads(threads) if (count > (1 << 18))
+  {
+    alignas(64) float tmp[chunk];
+#pragma omp for schedule(static)
+    for (int64_t c = 0; c < chunks; ++c) {
+      const int64_t off = c * chunk, len = std::min(chunk, count - off);
+      if (st == AK_F32) {
+        from_f32(static_cast<const float *>(src) + off, len, static_cast<char *>(dst) + off * (dt == AK_F32 ? 4 : 2), dt);
+      } else {
+        to_f32(src, st, off, len, tmp);
+        from_f32(tmp, len, static_cast<char *>(dst) + off * (dt == AK_F32 ? 4 : 2), dt);
+      }
+    }
+  }
+}
+
+ak_status similarity(const void *Q, ak_dtype qt, const void *C, ak_dtype ct, int64_t q, int64_t n, int64_t d,
+                     float *S, int threads) {
+  bool ok = true;
+  // Split the larger output dimension across threads; each element is computed by one thread, in a fixed
+  // order, so results do not depend on the thread count.
+  const bool split_cols = n >= q;
+#pragma omp parallel num_threads(threads) reduction(&& : ok)
+  {
+    GemmWorkspace ws;
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    if (!ws.init()) {
+      ok = false;
+    } else if (split_cols) {
+      const int64_t j0 = split_point(n, nt, t, NR), j1 = split_point(n, nt, t + 1, NR);
+      if (j1 > j0)
+        gemm(q, j1 - j0, d, rows_of(Q, qt, d), transposed_rows_of(row_ptr(C, ct, j0, d), ct, d), S + j0, n, false, ws);
+    } else {
+      const int64_t i0 = split_point(q, nt, t, MR), i1 = split_point(q, nt, t + 1, MR);
+      if (i1 > i0)
+        gemm(i1 - i0, n, d, rows_of(row_ptr(Q, qt, i0, d), qt, d), transposed_rows_of(C, ct, d), S + i0 * n, n,
+             false, ws);
+    }
+  }
+  return ok ? AK_OK : ak::fail(AK_ERR_OUT_OF_MEMORY, "similarity: out of memory for packing buffers");
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Fused search top-k. Each thread scans a contiguous range of corpus rows in chunks: a chunk's scores for a block
+// of queries are computed into a small tile (GEMM, or dot products when there are only a few queries), and each
+// query's candidates are selected straight from the tile against a running threshold — the q×n scores never exist.
+// ---------------------------------------------------------------------------------------------------------------
+struct Candidate {
+  float score;
+  int32_t id;
+};
+// The result order: higher score first, then lower row index.
+inline bool better(const Candidate &a, const Candidate &b) {
+  return a.score > b.score || (a.score == b.score && a.id < b.id);
+}
+
+// Running top-k of one query within one thread: an unsorted buffer of up to `cap` candidates; when it fills, it
+// is cut back to the best k and the k-th score becomes the admission threshold. Rows arrive in increasing index
+// order, so a later row that only ties the threshold ranks below it and is rejected.
+struct Selector {
+  Candidate *buf;
+  int64_t count;
+  int64_t k, cap;
+  float theta;
+  bool full;
+
+  void compact() {
+    std::nth_element(buf, buf + (k - 1), buf + count, better);
+    count = k;
+    theta = buf[k - 1].score;  // the worst kept score: everything before it ranks at least as high
+    full = true;
+  }
+  inline void push(float s, int32_t id) {
+    buf[count++] = Candidate{s, id};
+    if (count == cap) compact();
+  }
+};
+
+inline bool allowed(const uint8_t *allow, int64_t j) { return !allow || ((allow[j >> 3] >> (j & 7)) & 1); }
+
+// Offers scores[0..len) (corpus rows j0..) to a selector.
+void select_row(Selector &sel, const float *scores, int64_t len, int64_t j0, const uint8_t *allow) {
+  int64_t j = 0;
+  // Until the buffer first fills every allowed row is taken (NaN as -inf so it ranks last).
+  for (; j < len && !sel.full; ++j)
+    if (allowed(allow, j0 + j)) {
+      const float s = scores[j];
+      sel.push(s != s ? -std::numeric_limits<float>::infinity() : s, static_cast<int32_t>(j0 + j));
+    }
+  for (; j < len && (j & (VW - 1)); ++j)
+    if (scores[j] > sel.theta && allowed(allow, j0 + j)) sel.push(scores[j], static_cast<int32_t>(j0 + j));
+  for (; j + VW <= len; j += VW) {
+    unsigned m = greater_mask(load(scores + j), sel.theta);
+    while (m) {
+      const int lane = __builtin_ctz(m);
+      m &= m - 1;
+      const int64_t row = j0 + j + lane;
+      // theta may have risen inside this vector: re-check.
+      if (scores[j + lane] > sel.theta && allowed(allow, row)) sel.push(scores[j + lane], static_cast<int32_t>(row));
+    }
+  }
+  for (; j < len; ++j)
+    if (scores[j] > sel.theta && allowed(allow, j0 + j)) sel.push(scores[j], static_cast<int32_t>(j0 + j));
+}
+
+constexpr int64_t kSmallQueries = 4;   // up to this many queries, dot products beat packing the corpus
+constexpr int64_t kSearchChunk = 512;  // corpus rows per tile
+
+// scores[qi*ldt + r] = Qf[qi] · C[j0 + r] for nq ≤ kSmallQueries f32 queries and rows r < rows; corpus rows are
+// read once per block of 4 and reused from L1 for every query.
+void small_query_scores(const float *Qf, int64_t nq, int64_t d, const void *C, ak_dtype ct, int64_t j0, int64_t rows,
+                        float *scores, int64_t ldt) {
+  const int64_t dv = d / VW * VW;
+  const int64_t es = ct == AK_F32 ? 4 : 2;
+  auto load_c = [&](const char *row, int64_t p) -> vf {
+    if (ct == AK_F32) return load(reinterpret_cast<const float *>(row) + p);
+    if (ct == AK_F16) return load_f16(reinterpret_cast<const uint16_t *>(row) + p);
+    return load_bf16(reinterpret_cast<const uint16_t *>(row) + p);
+  };
+  const char *base = static_cast<const char *>(C) + j0 * d * es;
+  int64_t r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const char *c0 = base + r * d * es, *c1 = c0 + d * es, *c2 = c1 + d * es, *c3 = c2 + d * es;
+    for (int64_t qi = 0; qi < nq; ++qi) {
+      const float *qv = Qf + qi * d;
+      vf a0{}, a1{}, a2{}, a3{};
+      for (int64_t p = 0; p < dv; p += VW) {
+        const vf x = load(qv + p);
+        a0 += x * load_c(c0, p);
+        a1 += x * load_c(c1, p);
+        a2 += x * load_c(c2, p);
+        a3 += x * load_c(c3, p);
+      }
+      float s0 = hsum(a0), s1 = hsum(a1), s2 = hsum(a2), s3 = hsum(a3);
+      for (int64_t p = dv; p < d; ++p) {
+        s0 += qv[p] * load_scalar(c0, ct, p);
+        s1 += qv[p] * load_scalar(c1, ct, p);
+        s2 += qv[p] * load_scalar(c2, ct, p);
+        s3 += qv[p] * load_scalar(c3, ct, p);
+      }
+      float *out = scores + qi * ldt + r;
+      out[0] = s0, out[1] = s1, out[2] = s2, out[3] = s3;
+    }
+  }
+  for (; r < rows; ++r) {
+    const char *c0 = base + r * d * es;
+    for (int64_t qi = 0; qi < nq; ++qi) {
+      const float *qv = Qf + qi * d;
+      vf a0{};
+      for (int64_t p = 0; p < dv; p += VW) a0 += load(qv + p) * load_c(c0, p);
+      float s0 = hsum(a0);
+      for (int64_t p = dv; p < d; ++p) s0 += qv[p] * load_scalar(c0, ct, p);
+      scores[qi * ldt + r] = s0;
+    }
+  }
+}
+
+ak_status search_topk(const void *Q, ak_dtype qt, const void *C, ak_dtype ct, int64_t q, int64_t n, int64_t d,
+                      int64_t k, const uint8_t *allow, int64_t k_out, float *out_scores, int32_t *out_ids,
+                      int threads) {
+  const float neg_inf = -std::numeric_limits<float>::infinity();
+  for (int64_t i = 0; i < q * k; ++i) out_scores[i] = neg_inf, out_ids[i] = -1;
+  if (k_out == 0) return AK_OK;
+
+  const bool small = q <= kSmallQueries;
+  const int64_t cap = k_out + std::max<int64_t>(k_out / 2, 32);
+  const int nthreads = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, (n + kSearchChunk - 1) / kSearchChunk)));
+
+  // Queries in f32 for the dot-product path, or packed once into GEMM micro-panels (shared by all threads).
+  Buffer<float> queries;
+  const int64_t q_blocks = (q + MC - 1) / MC;
+  if (!queries.allocate(small ? q * d : q_blocks * MC * d))
+    return ak::fail(AK_ERR_OUT_OF_MEMORY, "search: out of memory for %lld queries", static_cast<long long>(q));
+  if (small) {
+    to_f32(Q, qt, 0, q * d, queries.data());
+  } else {
+    Buffer<float> line(KC);
+    if (!line) return ak::fail(AK_ERR_OUT_OF_MEMORY, "search: out of memory");
+    const Operand QA = rows_of(Q, qt, d);
+    for (int64_t b = 0; b < q_blocks; ++b) {
+      const int64_t i0 = b * MC, mb = std::min(MC, q - i0);
+      for (int64_t pc = 0; pc < d; pc += KC)
+        pack_a(QA, i0, mb, pc, std::min(KC, d - pc), queries.data() + b * MC * d + pc * MC, line.data());
+    }
+  }
+
+  // Per-thread candidate buffers for every query.
+  Buffer<Candidate> cand;
+  if (!cand.allocate(static_cast<int64_t>(nthreads) * q * cap))
+    return ak::fail(AK_ERR_OUT_OF_MEMORY, "search: out of memory for %lld×%lld candidates", static_cast<long long>(q),
+                    static_cast<long long>(cap));
+  Buffer<int64_t> counts(static_cast<int64_t>(nthreads) * q);
+  if (!counts) return ak::fail(AK_ERR_OUT_OF_MEMORY, "search: out of memory");
+
+  bool ok = true;
+#pragma omp parallel num_threads(nthreads) reduction(&& : ok)
+  {
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    const int64_t tile_rows = small ? q : std::min(MC, q);
+    Buffer<float> tile(tile_rows * kSearchChunk);
+    Buffer<float> packed_chunk, line;
+    Buffer<Selector> sel(q);
+    if (!small) {
+      packed_chunk.allocate(d * kSearchChunk);  // kSearchChunk is a multiple of NR
+      line.allocate(KC);
+    }
+    if (!tile || !sel || (!small && (!packed_chunk || !line))) {
+      ok = false;
+    } else {
+      for (int64_t i = 0; i < q; ++i)
+        sel.data()[i] = Selector{cand.data() + (static_cast<int64_t>(t) * q + i) * cap, 0, k_out, cap, neg_inf, false};
+      const int64_t r0 = split_point(n, nt, t, kSearchChunk), r1 = split_point(n, nt, t + 1, kSearchChunk);
+      const Operand CT = transposed_rows_of(C, ct, d);
+      for (int64_t j0 = r0; j0 < r1; j0 += kSearchChunk) {
+        const int64_t rows = std::min(kSearchChunk, r1 - j0);
+        if (small) {
+          small_query_scores(queries.data(), q, d, C, ct, j0, rows, tile.data(), kSearchChunk);
+          for (int64_t i = 0; i < q; ++i) select_row(sel.data()[i], tile.data() + i * kSearchChunk, rows, j0, allow);
+          continue;
+        }
+        for (int64_t pc = 0; pc < d; pc += KC)
+          pack_b(CT, pc, std::min(KC, d - pc), j0, rows, packed_chunk.data() + pc * kSearchChunk, line.data());
+        for (int64_t b = 0; b < q_blocks; ++b) {
+          const int64_t i0 = b * MC, mb = std::min(MC, q - i0);
+          for (int64_t pc = 0; pc < d; pc += KC) {
+            const int64_t kc = std::min(KC, d - pc);
+            macro_kernel(mb, rows, kc, queries.data() + b * MC * d + pc * MC, packed_chunk.data() + pc * kSearchChunk,
+                         tile.data(), kSearchChunk, pc > 0);
+          }
+          for (int64_t i = 0; i < mb; ++i) select_row(sel.data()[i0 + i], tile.data() + i * kSearchChunk, rows, j0, allow);
+        }
+      }
+      for (int64_t i = 0; i < q; ++i) counts.data()[static_cast<int64_t>(t) * q + i] = sel.data()[i].count;
+    }
+  }
+  if (!ok) return ak::fail(AK_ERR_OUT_OF_MEMORY, "search: out of memory for per-thread tiles");
+
+  // Merge the threads' candidates per query: gather, keep the best k_out, sort.
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 4) if (q > 1)
+  for (int64_t i = 0; i < q; ++i) {
+    Candidate *first = cand.data() + i * cap;  // thread 0's buffer for query i receives the others
+    int64_t total = counts.data()[i];
+    for (int t = 1; t < nthreads; ++t) {
+      const Candidate *src = cand.data() + (static_cast<int64_t>(t) * q + i) * cap;
+      for (int64_t c = 0; c < counts.data()[static_cast<int64_t>(t) * q + i]; ++c) {
+        if (total == cap) {  // cut back to the best k_out to make room
+          std::nth_element(first, first + (k_out - 1), first + total, better);
+          total = k_out;
+        }
+        first[total++] = src[c];
+      }
+    }
+    const int64_t keep = std::min(k_out, total);
+    std::partial_sort(first, first + keep, first + total, better);
+    for (int64_t r = 0; r < keep; ++r) out_scores[i * k + r] = first[r].score, out_ids[i * k + r] = first[r].id;
+  }
+  return AK_OK;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Hybrid-NCE. For one direction, row r of the logit matrix is z_rj = s_rj/τ over the B columns; its statistics are
+//   log P = log Σ_{Pos} c_j e^{z_j},  log X = log Σ_N e^{(1+β)z_j},  log Y = log Σ_N e^{βz_j},
+//   log Q = log|N| + log X − log Y,   log D = log(αP + Q),   L_r = log D − log P,   q̃ = Q/D (= 1 − αP/D)
+// and the loss gradient with respect to z_rj is
+//   Pos: −q̃ c_j e^{z_j − log P};   N: q̃ [(1+β) e^{(1+β)z_j − log X} − β e^{βz_j − log Y}]  (detached: q̃ e^{(1+β)z_j − log X}).
+// Rows are processed in stripes: the stripe's logits are computed by GEMM, turned into gradient coefficients G in
+// place, and G·C and Gᵀ·R are accumulated — the B×B matrix is never stored, only a stripe of it.
+// ---------------------------------------------------------------------------------------------------------------
+struct RowStats {
+  float log_p, log_x, log_y, coef;  // coef = q̃
+  double loss;
+};
+
+struct NceSetup {
+  float inv_tau, alpha, beta, lambda;
+  bool detach;
+  const int32_t *groups;
+  int64_t B;
+};
+
+// Mask of lanes j..j+VW that are positives of row r (group ids of those lanes at groups_j, NULL = no groups).
+inline vi positive_mask(int64_t r, int32_t gr, int64_t j, const int32_t *groups_j, const vi &lane) {
+  vi m = (lane + splat_i(static_cast<int32_t>(j))) == splat_i(static_cast<int32_t>(r));
+  if (gr >= 0) m |= load_i(groups_j) == splat_i(gr);
+  return m;
+}
+inline bool is_positive(const NceSetup &s, int64_t r, int32_t gr, int64_t j) {
+  return j == r || (gr >= 0 && s.groups[j] == gr);
+}
+
+// Statistics of row r (raw similarities `srow`, B of them).
+RowStats row_stats(const NceSetup &s, const float *srow, int64_t r) {
+  const int64_t B = s.B, Bv = B / VW * VW;
+  const int32_t gr = s.groups ? s.groups[r] : -1;
+  const vi lane = iota();
+  const float ninf = -std::numeric_limits<float>::infinity();
+  // Pass 1: maxima of the positive and negative sets (separately, so neither sum can underflow to zero).
+  vf mp = splat(ninf), mn = splat(ninf);
+  vi nneg{};
+  for (int64_t j = 0; j < Bv; j += VW) {
+    const vf z = load(srow + j) * splat(s.inv_tau);
+    const vi pos = positive_mask(r, gr, j, s.groups ? s.groups + j : nullptr, lane);
+    mp = vmax(mp, select(pos, z, splat(ninf)));
+    mn = vmax(mn, select(pos, splat(ninf), z));
+    nneg += ~pos & 1;
+  }
+  float max_p = hmax(mp), max_n = hmax(mn);
+  int64_t n_neg = 0;
+  for (int i = 0; i < VW; ++i) n_neg += nneg[i];
+  for (int64_t j = Bv; j < B; ++j) {
+    const float z = srow[j] * s.inv_tau;
+    if (is_positive(s, r, gr, j)) max_p = std::max(max_p, z);
+    else max_n = std::max(max_n, z), ++n_neg;
+  }
+  // Pass 2: the three sums, shifted by their maxima.
+  const float b1 = 1.f + s.beta;
+  vf sp{}, sx{}, sy{};
+  const vf vmaxp = splat(max_p), vmaxn = splat(n_neg ? max_n : 0.f);
+  for (int64_t j = 0; j < Bv; j += VW) {
+    const vf z = load(srow + j) * splat(s.inv_tau);
+    const vi pos = positive_mask(r, gr, j, s.groups ? s.groups + j : nullptr, lane);
+    const vf weight = select((lane + splat_i(static_cast<int32_t>(j))) == splat_i(static_cast<int32_t>(r)), splat(1.f), splat(s.lambda));
+    const vf ep = vexp(z - vmaxp) * weight;
+    const vf dz = z - vmaxn;
+    sp += select(pos, ep, vf{});
+    sx += select(pos, vf{}, vexp(dz * splat(b1)));
+    sy += select(pos, vf{}, vexp(dz * splat(s.beta)));
+  }
+  double sum_p = hsum(sp), sum_x = hsum(sx), sum_y = hsum(sy);
+  for (int64_t j = Bv; j < B; ++j) {
+    const float z = srow[j] * s.inv_tau;
+    if (is_positive(s, r, gr, j)) sum_p += (j == r ? 1.0 : s.lambda) * std::exp(static_cast<double>(z - max_p));
+    else sum_x += std::exp(static_cast<double>(b1 * (z - max_n))), sum_y += std::exp(static_cast<double>(s.beta * (z - max_n)));
+  }
+  RowStats st;
+  const double log_p = max_p + std::log(sum_p);
+  double log_q = -std::numeric_limits<double>::infinity();
+  if (n_neg > 0) {
+    st.log_x = static_cast<float>(b1 * max_n + std::log(sum_x));
+    st.log_y = static_cast<float>(s.beta * max_n + std::log(sum_y));
+    log_q = std::log(static_cast<double>(n_neg)) + (b1 * max_n + std::log(sum_x)) - (s.beta * max_n + std::log(sum_y));
+  } else {
+    st.log_x = st.log_y = 0.f;
+  }
+  const double log_ap = s.alpha > 0 ? std::log(static_cast<double>(s.alpha)) + log_p : -std::numeric_limits<double>::infinity();
+  const double hi = std::max(log_ap, log_q);
+  const double log_d = hi + std::log(std::exp(log_ap - hi) + std::exp(log_q - hi));
+  st.log_p = static_cast<float>(log_p);
+  st.loss = log_d - log_p;
+  st.coef = static_cast<float>(std::exp(log_q - log_d));
+  return st;
+}
+
+// Row statistics of the transposed direction, by column, as arrays so the gradient loop can load them as vectors.
+struct ColumnStats {
+  Buffer<float> log_p, log_x, log_y, coef;
+  bool allocate(int64_t B) { return log_p.allocate(B) && log_x.allocate(B) && log_y.allocate(B) && coef.allocate(B); }
+  void set(int64_t j, const RowStats &st) {
+    log_p.data()[j] = st.log_p, log_x.data()[j] = st.log_x, log_y.data()[j] = st.log_y, coef.data()[j] = st.coef;
+  }
+};
+
+// scale/τ · dL/dz for a vector of elements sharing statistics (log_p, log_x, log_y, coef may be per-lane).
+inline vf grad_lanes(const NceSetup &s, vf z, vi pos, vf weight, vf log_p, vf log_x, vf log_y, vf coef) {
+  const vf gp = -coef * weight * vexp(z - log_p);
+  vf gn = vexp(z * splat(1.f + s.beta) - log_x);
+  if (!s.detach) gn = splat(1.f + s.beta) * gn - splat(s.beta) * vexp(z * splat(s.beta) - log_y);
+  return select(pos, gp, coef * gn);
+}
+
+// Turns row r of raw similarities into scale/τ · dL_r/dz in place; with `cols` (statistics of the transposed
+// direction by column) it adds that direction's gradient for the same elements: element (r, j) is element (j, r)
+// there, and positives are symmetric (same group or the diagonal).
+void row_gradient(const NceSetup &s, float *srow, int64_t r, const RowStats &st, float scale, const ColumnStats *cols,
+                  float col_scale) {
+  const int64_t B = s.B;
+  const int32_t gr = s.groups ? s.groups[r] : -1;
+  const vi lane = iota();
+  const vf fs = splat(scale * s.inv_tau), fc = splat(col_scale * s.inv_tau);
+  const vf log_p = splat(st.log_p), log_x = splat(st.log_x), log_y = splat(st.log_y), coef = splat(st.coef);
+  alignas(64) float tail[VW];
+  alignas(64) int32_t tail_groups[VW];
+  for (int64_t j = 0; j < B; j += VW) {
+    const int64_t len = std::min<int64_t>(VW, B - j);
+    float *dst = srow + j;
+    const int32_t *groups_j = s.groups ? s.groups + j : nullptr;
+    if (len < VW) {  // pad the tail into a full vector; padded lanes are never stored
+      std::memcpy(tail, dst, len * 4);
+      for (int64_t i = len; i < VW; ++i) tail[i] = 0.f;
+      if (groups_j) {
+        std::memcpy(tail_groups, groups_j, len * 4);
+        for (int64_t i = len; i < VW; ++i) tail_groups[i] = -1;
+        groups_j = tail_groups;
+      }
+      dst = tail;
+    }
+    const vf z = load(dst) * splat(s.inv_tau);
+    const vi diag = (lane + splat_i(static_cast<int32_t>(j))) == splat_i(static_cast<int32_t>(r));
+    const vi pos = positive_mask(r, gr, j, groups_j, lane);
+    const vf weight = select(diag, splat(1.f), splat(s.lambda));
+    vf g = fs * grad_lanes(s, z, pos, weight, log_p, log_x, log_y, coef);
+    if (cols) {
+      vf cp, cx, cy, cc;
+      for (int i = 0; i < VW; ++i) {
+        const int64_t c = std::min(j + i, B - 1);
+        cp[i] = cols->log_p.data()[c], cx[i] = cols->log_x.data()[c], cy[i] = cols->log_y.data()[c], cc[i] = cols->coef.data()[c];
+      }
+      g += fc * grad_lanes(s, z, pos, weight, cp, cx, cy, cc);
+    }
+    store(dst, g);
+    if (len < VW) std::memcpy(srow + j, tail, len * 4);
+  }
+}
+
+// Rows of the logit stripe per pass: bounded so the stripe stays ≤ 4M floats (16 MiB) whatever B is.
+inline int64_t stripe_rows(int64_t B) {
+  return std::max<int64_t>(MR, std::min<int64_t>(256, (int64_t{1} << 22) / std::max<int64_t>(B, 1) / MR * MR));
+}
+
+// Loss (and, with dR/dC, gradients) of one direction whose rows are R and columns C. With `cols` (the transposed
+// direction's row statistics) the gradient of that direction is folded in with weight col_scale.
+bool nce_direction(const NceSetup &s, const void *R, const void *C, ak_dtype dt, int64_t d, float scale,
+                   const ColumnStats *cols, float col_scale, float *dR, float *dC, ColumnStats *stats_out,
+                   double *loss_sum, int threads) {
+  const int64_t B = s.B, bm = std::min(B, stripe_rows(B));
+  Buffer<float> stripe(bm * B);
+  if (!stripe) return false;
+  const bool grad = dR != nullptr;
+  double total = 0.0;
+  bool ok = true;
+#pragma omp parallel num_threads(threads) reduction(&& : ok) reduction(+ : total)
+  {
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    GemmWorkspace ws;
+    ok = ws.init();
+    for (int64_t i0 = 0; i0 < B; i0 += bm) {
+      const int64_t rows = std::min(bm, B - i0);
+      // Logits of the stripe: threads take disjoint column ranges.
+      if (ok) {
+        const int64_t j0 = split_point(B, nt, t, NR), j1 = split_point(B, nt, t + 1, NR);
+        if (j1 > j0)
+          gemm(rows, j1 - j0, d, rows_of(row_ptr(R, dt, i0, d), dt, d), transposed_rows_of(row_ptr(C, dt, j0, d), dt, d),
+               stripe.data() + j0, B, false, ws);
+      }
+#pragma omp barrier
+#pragma omp for schedule(static)
+      for (int64_t r = 0; r < rows; ++r) {
+        float *srow = stripe.data() + r * B;
+        const RowStats st = row_stats(s, srow, i0 + r);
+        total += st.loss;
+        if (stats_out) stats_out->set(i0 + r, st);
+        if (grad) row_gradient(s, srow, i0 + r, st, scale, cols, col_scale);
+      }
+      if (grad && ok) {
+        // dR[stripe] = G · C (threads split the d output columns); dC (+)= Gᵀ · R[stripe] (threads split C's rows).
+        const int64_t c0 = split_point(d, nt, t, NR), c1 = split_point(d, nt, t + 1, NR);
+        if (c1 > c0)
+          gemm(rows, c1 - c0, B, rows_of(stripe.data(), AK_F32, B), Operand{elem_ptr(C, dt, c0), dt, d, 1},
+               dR + i0 * d + c0, d, false, ws);
+        const int64_t b0 = split_point(B, nt, t, MR), b1 = split_point(B, nt, t + 1, MR);
+        if (b1 > b0)
+          gemm(b1 - b0, d, rows, transposed_rows_of(stripe.data() + b0, AK_F32, B), rows_of(row_ptr(R, dt, i0, d), dt, d),
+               dC + b0 * d, d, i0 > 0, ws);
+      }
+#pragma omp barrier
+    }
+  }
+  *loss_sum = total;
+  return ok;
+}
+
+ak_status hybrid_nce(const void *A, const void *T, ak_dtype dt, int64_t B, int64_t d, const int32_t *groups,
+                     const ak_nce_params &p, float *loss, float *dA, float *dT, int threads) {
+  const NceSetup s{1.f / p.tau, p.alpha, p.beta, p.lambda, p.detach_weights != 0, groups, B};
+  const float inv_b = 1.f / static_cast<float>(B);
+  double sum = 0.0;
+  bool ok = true;
+  switch (p.direction) {
+    case AK_NCE_A2T:
+      ok = nce_direction(s, A, T, dt, d, inv_b, nullptr, 0.f, dA, dT, nullptr, &sum, threads);
+      *loss = static_cast<float>(sum / B);
+      break;
+    case AK_NCE_T2A:
+      ok = nce_direction(s, T, A, dt, d, inv_b, nullptr, 0.f, dT, dA, nullptr, &sum, threads);
+      *loss = static_cast<float>(sum / B);
+      break;
+    default: {  // both: statistics of the t2a rows first, then one a2t sweep that carries both gradients
+      ColumnStats cols;
+      if (!cols.allocate(B)) return ak::fail(AK_ERR_OUT_OF_MEMORY, "hybrid_nce: out of memory");
+      double sum_t2a = 0.0;
+      ok = nce_direction(s, T, A, dt, d, 0.f, nullptr, 0.f, nullptr, nullptr, &cols, &sum_t2a, threads) &&
+           nce_direction(s, A, T, dt, d, 0.5f * inv_b, &cols, 0.5f * inv_b, dA, dT, nullptr, &sum, threads);
+      *loss = static_cast<float>(0.5 * (sum + sum_t2a) / B);
+    }
+  }
+  return ok ? AK_OK : ak::fail(AK_ERR_OUT_OF_MEMORY, "hybrid_nce: out of memory for a %lld-row stripe", static_cast<long long>(B));
+}
+
+}  // namespace
+
+const KernelTable table = {AK_STRINGIFY(AK_ISA), convert, similarity, search_topk, hybrid_nce};
+
+}  // namespace ak::cpu::AK_ISA

@@ -1,0 +1,27 @@
+// The CPU kernels' entry points. cpu_kernels.cpp is compiled once per instruction set into its own namespace
+// (ak::cpu::generic, ::avx2, ::avx512); dispatch.cpp picks the best table the processor supports.
+#pragma once
+#include "aurola_kernels.h"
+
+namespace ak::cpu {
+
+struct KernelTable {
+  const char *isa;
+  void (*convert)(const void *src, ak_dtype src_dtype, void *dst, ak_dtype dst_dtype, int64_t count, int threads);
+  ak_status (*similarity)(const void *Q, ak_dtype q_dtype, const void *C, ak_dtype c_dtype, int64_t q, int64_t n,
+                          int64_t d, float *S, int threads);
+  ak_status (*search_topk)(const void *Q, ak_dtype q_dtype, const void *C, ak_dtype c_dtype, int64_t q, int64_t n,
+                           int64_t d, int64_t k, const uint8_t *allow, int64_t k_out, float *out_scores,
+                           int32_t *out_ids, int threads);
+  ak_status (*hybrid_nce)(const void *A, const void *T, ak_dtype dtype, int64_t B, int64_t d, const int32_t *groups,
+                          const ak_nce_params &params, float *loss, float *dA, float *dT, int threads);
+};
+
+namespace generic { extern const KernelTable table; }
+namespace avx2 { extern const KernelTable table; }
+namespace avx512 { extern const KernelTable table; }
+
+// The table chosen for this processor (AUROLA_CPU_ISA=generic|avx2|avx512 overrides, for testing each path).
+const KernelTable &kernels();
+
+}  // namespace ak::cpu
