@@ -59,10 +59,13 @@ class Job {
     return msg.empty() ? "aurola kernel failed with status " + std::to_string(static_cast<int>(st)) : msg;
   }
   virtual Napi::Value result(Napi::Env env) = 0;
-  // Keeps a JS value alive until the job is destroyed (async jobs outlive the call that made them).
-  void keep(const Napi::Value &v) {
-    if (v.IsObject()) refs_.push_back(Napi::Persistent(v.As<Napi::Object>()));
+  // Keeps a JS value alive until the job is destroyed (async jobs outlive the call that made them) and returns
+  // its slot for value(): a napi_value handle itself is only valid in the scope that created it.
+  size_t keep(const Napi::Value &v) {
+    refs_.push_back(Napi::Persistent(v.As<Napi::Object>()));
+    return refs_.size() - 1;
   }
+  Napi::Value value(size_t slot) const { return refs_[slot].Value(); }
 
  protected:
   virtual ak_status call() = 0;
@@ -125,11 +128,12 @@ class SimilarityJob : public Job {
     if (rows_ <= 0 || n_ <= 0 || d_ <= 0) throw Napi::RangeError::New(env, "similarity: dimensions must be positive");
     expect_bytes(env, q_, rows_ * d_, q_dtype_, "q");
     expect_bytes(env, c_, n_ * d_, c_dtype_, "c");
-    out_ = Napi::Float32Array::New(env, static_cast<size_t>(rows_ * n_));
-    keep(info[1]), keep(info[3]), keep(out_);
-    out_data_ = out_.Data();
+    Napi::Float32Array out = Napi::Float32Array::New(env, static_cast<size_t>(rows_ * n_));
+    out_data_ = out.Data();
+    keep(info[1]), keep(info[3]);
+    out_slot_ = keep(out);
   }
-  Napi::Value result(Napi::Env) override { return out_; }
+  Napi::Value result(Napi::Env) override { return value(out_slot_); }
 
  protected:
   ak_status call() override {
@@ -141,7 +145,7 @@ class SimilarityJob : public Job {
   ak_device device_;
   View q_, c_;
   int64_t q_dtype_, c_dtype_, rows_, n_, d_;
-  Napi::Float32Array out_;
+  size_t out_slot_;
   float *out_data_;
 };
 
@@ -169,16 +173,18 @@ class SearchJob : public Job {
         throw Napi::RangeError::New(env, "search: allow bitmap shorter than the corpus");
       keep(info[9]);
     }
-    scores_ = Napi::Float32Array::New(env, static_cast<size_t>(rows_ * k_));
-    ids_ = Napi::Int32Array::New(env, static_cast<size_t>(rows_ * k_));
-    keep(info[1]), keep(info[3]), keep(scores_), keep(ids_);
-    scores_data_ = scores_.Data();
-    ids_data_ = ids_.Data();
+    Napi::Float32Array scores = Napi::Float32Array::New(env, static_cast<size_t>(rows_ * k_));
+    Napi::Int32Array ids = Napi::Int32Array::New(env, static_cast<size_t>(rows_ * k_));
+    scores_data_ = scores.Data();
+    ids_data_ = ids.Data();
+    keep(info[1]), keep(info[3]);
+    scores_slot_ = keep(scores);
+    ids_slot_ = keep(ids);
   }
   Napi::Value result(Napi::Env env) override {
     Napi::Object o = Napi::Object::New(env);
-    o.Set("scores", scores_);
-    o.Set("ids", ids_);
+    o.Set("scores", value(scores_slot_));
+    o.Set("ids", value(ids_slot_));
     o.Set("k", Napi::Number::New(env, static_cast<double>(k_out_)));
     return o;
   }
@@ -194,8 +200,7 @@ class SearchJob : public Job {
   ak_device device_;
   View q_, c_, allow_;
   int64_t q_dtype_, c_dtype_, rows_, n_, d_, k_, k_out_ = 0;
-  Napi::Float32Array scores_;
-  Napi::Int32Array ids_;
+  size_t scores_slot_, ids_slot_;
   float *scores_data_;
   int32_t *ids_data_;
 };
@@ -226,19 +231,20 @@ class HybridNceJob : public Job {
     params_.direction = static_cast<int32_t>(int_arg(info, 11, "direction"));
     params_.detach_weights = info[12].ToBoolean().Value() ? 1 : 0;
     if (info[13].ToBoolean().Value()) {
-      da_ = Napi::Float32Array::New(env, static_cast<size_t>(b_ * d_));
-      dt_ = Napi::Float32Array::New(env, static_cast<size_t>(b_ * d_));
-      keep(da_), keep(dt_);
-      da_data_ = da_.Data();
-      dt_data_ = dt_.Data();
+      Napi::Float32Array da = Napi::Float32Array::New(env, static_cast<size_t>(b_ * d_));
+      Napi::Float32Array dt = Napi::Float32Array::New(env, static_cast<size_t>(b_ * d_));
+      da_data_ = da.Data();
+      dt_data_ = dt.Data();
+      da_slot_ = keep(da);
+      dt_slot_ = keep(dt);
     }
     keep(info[1]), keep(info[2]);
   }
   Napi::Value result(Napi::Env env) override {
     Napi::Object o = Napi::Object::New(env);
     o.Set("loss", Napi::Number::New(env, loss_));
-    o.Set("dA", da_data_ ? Napi::Value(da_) : env.Null());
-    o.Set("dT", dt_data_ ? Napi::Value(dt_) : env.Null());
+    o.Set("dA", da_data_ ? value(da_slot_) : env.Null());
+    o.Set("dT", dt_data_ ? value(dt_slot_) : env.Null());
     return o;
   }
 
@@ -254,7 +260,7 @@ class HybridNceJob : public Job {
   int64_t dtype_, b_, d_;
   ak_nce_params params_{};
   float loss_ = 0.f;
-  Napi::Float32Array da_, dt_;
+  size_t da_slot_ = 0, dt_slot_ = 0;
   float *da_data_ = nullptr, *dt_data_ = nullptr;
 };
 
