@@ -53,7 +53,8 @@ typedef uint32_t vu __attribute__((vector_size(VW * 4)));
 inline vf load(const float *p) { return *reinterpret_cast<const vf_unaligned *>(p); }
 inline void store(float *p, vf v) { *reinterpret_cast<vf_unaligned *>(p) = v; }
 inline vi load_i(const int32_t *p) { return *reinterpret_cast<const vi_unaligned *>(p); }
-inline vf splat(float x) { return vf{} + x; }
+// x − (+0) is x for every x (−0 and NaN included), so the compiler can drop the subtraction; x + 0 is not (−0).
+inline vf splat(float x) { return x - vf{}; }
 inline vi splat_i(int32_t x) { return vi{} + x; }
 inline vf select(vi mask, vf a, vf b) { return reinterpret_cast<vf>((reinterpret_cast<vi>(a) & mask) | (reinterpret_cast<vi>(b) & ~mask)); }
 inline vf vmax(vf a, vf b) { return select(a > b, a, b); }
@@ -87,6 +88,19 @@ inline unsigned greater_mask(vf v, float t) {
   unsigned m = 0;
   for (int i = 0; i < VW; ++i) m |= (v[i] > t ? 1u : 0u) << i;
   return m;
+#endif
+}
+
+// Nonzero when any lane of the comparison mask m is set.
+inline bool any_lane(vi m) {
+#if defined(__AVX512F__)
+  return _mm512_test_epi32_mask(reinterpret_cast<__m512i>(m), reinterpret_cast<__m512i>(m)) != 0;
+#elif defined(__AVX2__)
+  return !_mm256_testz_si256(reinterpret_cast<__m256i>(m), reinterpret_cast<__m256i>(m));
+#else
+  int32_t r = 0;
+  for (int i = 0; i < VW; ++i) r |= m[i];
+  return r != 0;
 #endif
 }
 
@@ -697,10 +711,11 @@ RowStats row_stats(const NceSetup &s, const float *srow, int64_t r) {
   for (int64_t j = 0; j < Bv; j += VW) {
     const vf z = load(srow + j) * splat(s.inv_tau);
     const vi pos = positive_mask(r, gr, j, s.groups ? s.groups + j : nullptr, lane);
-    const vf weight = select((lane + splat_i(static_cast<int32_t>(j))) == splat_i(static_cast<int32_t>(r)), splat(1.f), splat(s.lambda));
-    const vf ep = vexp(z - vmaxp) * weight;
+    if (any_lane(pos)) {  // positives are rare (the diagonal and group mates): skip their exp elsewhere
+      const vf weight = select((lane + splat_i(static_cast<int32_t>(j))) == splat_i(static_cast<int32_t>(r)), splat(1.f), splat(s.lambda));
+      sp += select(pos, vexp(z - vmaxp) * weight, vf{});
+    }
     const vf dz = z - vmaxn;
-    sp += select(pos, ep, vf{});
     sx += select(pos, vf{}, vexp(dz * splat(b1)));
     sy += select(pos, vf{}, vexp(dz * splat(s.beta)));
   }
@@ -738,15 +753,15 @@ struct ColumnStats {
   }
 };
 
-// scale/τ · dL/dz for a vector of elements sharing statistics (log_p, log_x, log_y, coef may be per-lane).
+// dL/dz for a vector of elements sharing statistics (log_p, log_x, log_y, coef may be per-lane).
 inline vf grad_lanes(const NceSetup &s, vf z, vi pos, vf weight, vf log_p, vf log_x, vf log_y, vf coef) {
-  const vf gp = -coef * weight * vexp(z - log_p);
   vf gn = vexp(z * splat(1.f + s.beta) - log_x);
-  if (!s.detach) gn = splat(1.f + s.beta) * gn - splat(s.beta) * vexp(z * splat(s.beta) - log_y);
-  return select(pos, gp, coef * gn);
+  if (!s.detach && s.beta != 0.f) gn = splat(1.f + s.beta) * gn - splat(s.beta) * vexp(z * splat(s.beta) - log_y);
+  if (!any_lane(pos)) return coef * gn;
+  return select(pos, -coef * weight * vexp(z - log_p), coef * gn);
 }
 
-// Turns row r of raw similarities into scale/τ · dL_r/dz in place; with `cols` (statistics of the transposed
+// Turns row r of raw similarities into (scale/τ) · dL_r/dz in place; with `cols` (statistics of the transposed
 // direction by column) it adds that direction's gradient for the same elements: element (r, j) is element (j, r)
 // there, and positives are symmetric (same group or the diagonal).
 void row_gradient(const NceSetup &s, float *srow, int64_t r, const RowStats &st, float scale, const ColumnStats *cols,
