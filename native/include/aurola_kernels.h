@@ -73,7 +73,7 @@ ak_status ak_similarity(ak_device device, const void *Q, ak_dtype q_dtype, const
  * allow: optional bitmap of n bits (bit j = allow[j >> 3] >> (j & 7) & 1); NULL allows every row.
  * Each query gets exactly k_out = min(k, number of allowed rows) results, written to
  * out_scores[i*k + r], out_ids[i*k + r] for r < k_out; slots r >= k_out get score -INFINITY and id -1.
- * NaN scores rank below every number. *k_out receives k_out (may be NULL).
+ * NaN scores rank below every number, −∞ included (and are returned as NaN). *k_out receives k_out (may be NULL).
  * n must be < 2^31 (row ids are int32).
  */
 ak_status ak_search_topk(ak_device device, const void *Q, ak_dtype q_dtype, const void *C, ak_dtype c_dtype,

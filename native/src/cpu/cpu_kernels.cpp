@@ -441,8 +441,10 @@ struct Candidate {
   float score;
   int32_t id;
 };
-// The result order: higher score first, then lower row index.
+// The result order: higher score first, then lower row index; NaN ranks below every number (−∞ included).
 inline bool better(const Candidate &a, const Candidate &b) {
+  const bool a_nan = a.score != a.score, b_nan = b.score != b.score;
+  if (a_nan || b_nan) return !a_nan || (b_nan && a.id < b.id);
   return a.score > b.score || (a.score == b.score && a.id < b.id);
 }
 
@@ -460,7 +462,8 @@ struct Selector {
     std::nth_element(buf, buf + (k - 1), buf + count, better);
     count = k;
     theta = buf[k - 1].score;  // the worst kept score: everything before it ranks at least as high
-    full = true;
+    // A NaN among the best k means fewer than k numbers were seen: keep admitting every row.
+    full = theta == theta;
   }
   inline void push(float s, int32_t id) {
     buf[count++] = Candidate{s, id};
@@ -473,12 +476,9 @@ inline bool allowed(const uint8_t *allow, int64_t j) { return !allow || ((allow[
 // Offers scores[0..len) (corpus rows j0..) to a selector.
 void select_row(Selector &sel, const float *scores, int64_t len, int64_t j0, const uint8_t *allow) {
   int64_t j = 0;
-  // Until the buffer first fills every allowed row is taken (NaN as -inf so it ranks last).
+  // Until the buffer first holds k numbers every allowed row is taken.
   for (; j < len && !sel.full; ++j)
-    if (allowed(allow, j0 + j)) {
-      const float s = scores[j];
-      sel.push(s != s ? -std::numeric_limits<float>::infinity() : s, static_cast<int32_t>(j0 + j));
-    }
+    if (allowed(allow, j0 + j)) sel.push(scores[j], static_cast<int32_t>(j0 + j));
   for (; j < len && (j & (VW - 1)); ++j)
     if (scores[j] > sel.theta && allowed(allow, j0 + j)) sel.push(scores[j], static_cast<int32_t>(j0 + j));
   for (; j + VW <= len; j += VW) {
