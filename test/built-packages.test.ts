@@ -6,8 +6,9 @@ import { describe, expect, it } from 'vitest';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
-function runNode(source: string): string {
-  return execFileSync(process.execPath, ['--input-type=module', '-e', source], { cwd: here, encoding: 'utf8' });
+/** Runs an ES module with plain `node` from this folder; `input` arrives on its standard input. */
+function runNode(source: string, input = ''): string {
+  return execFileSync(process.execPath, ['--input-type=module', '-e', source], { cwd: here, encoding: 'utf8', input });
 }
 
 describe('built @aurola/kernels', () => {
@@ -16,12 +17,17 @@ describe('built @aurola/kernels', () => {
     const d = 1 + Math.floor(Math.random() * 40);
     const corpus = Array.from({ length: n * d }, () => Math.random() * 2 - 1);
     const query = Array.from({ length: d }, () => Math.random() * 2 - 1);
-    const out = runNode(`
+    const out = runNode(
+      `
+      import { readFileSync } from 'node:fs';
       import { search } from '@aurola/kernels';
-      const r = search({ data: new Float32Array(${JSON.stringify(query)}), rows: 1, cols: ${d} },
-                       { data: new Float32Array(${JSON.stringify(corpus)}), rows: ${n}, cols: ${d} }, { k: 5 });
+      const { query, corpus } = JSON.parse(readFileSync(0, 'utf8'));
+      const r = search({ data: new Float32Array(query), rows: 1, cols: ${d} },
+                       { data: new Float32Array(corpus), rows: ${n}, cols: ${d} }, { k: 5 });
       console.log(JSON.stringify(Array.from(r.ids)));
-    `);
+    `,
+      JSON.stringify({ query, corpus }),
+    );
     // Expected: the 5 best rows by float64 inner product of the f32-rounded inputs.
     const q32 = Float32Array.from(query);
     const c32 = Float32Array.from(corpus);
