@@ -162,14 +162,17 @@ inline vf load_bf16(const uint16_t *p) {
   return reinterpret_cast<vf>(w << 16);
 }
 
-// Converts count elements src[offset..] to f32 dst.
-void to_f32(const void *src, ak_dtype t, int64_t offset, int64_t count, float *dst) {
+// Converts count elements src[offset..] to f32 dst. Inline vector copies rather than memcpy: packing calls this
+// for runs as short as one micro-panel row, where a library call costs more than the copy.
+inline void to_f32(const void *src, ak_dtype t, int64_t offset, int64_t count, float *dst) {
+  int64_t i = 0;
   if (t == AK_F32) {
-    std::memcpy(dst, static_cast<const float *>(src) + offset, static_cast<size_t>(count) * 4);
+    const float *f = static_cast<const float *>(src) + offset;
+    for (; i + VW <= count; i += VW) store(dst + i, load(f + i));
+    for (; i < count; ++i) dst[i] = f[i];
     return;
   }
   const uint16_t *h = static_cast<const uint16_t *>(src) + offset;
-  int64_t i = 0;
   if (t == AK_F16) {
     for (; i + VW <= count; i += VW) store(dst + i, load_f16(h + i));
   } else {
@@ -267,7 +270,12 @@ void pack_a(const Operand &A, int64_t i0, int64_t mc, int64_t p0, int64_t kc, fl
   for (int64_t is = 0; is < mc; is += MR) {
     const int64_t mr = std::min<int64_t>(MR, mc - is);
     float *dst = Ap + is * kc;
-    if (A.cs == 1) {  // rows contiguous along depth: convert each row, then interleave
+    if (A.cs == 1 && A.dtype == AK_F32) {  // rows contiguous along depth: interleave straight from the rows
+      for (int64_t r = 0; r < mr; ++r) {
+        const float *row = static_cast<const float *>(A.ptr) + (i0 + is + r) * A.rs + p0;
+        for (int64_t p = 0; p < kc; ++p) dst[p * MR + r] = row[p];
+      }
+    } else if (A.cs == 1) {  // the same for 16-bit rows, converted a row at a time first
       for (int64_t r = 0; r < mr; ++r) {
         to_f32(A.ptr, A.dtype, (i0 + is + r) * A.rs + p0, kc, line);
         for (int64_t p = 0; p < kc; ++p) dst[p * MR + r] = line[p];
@@ -288,7 +296,12 @@ void pack_b(const Operand &B, int64_t p0, int64_t kc, int64_t j0, int64_t nc, fl
     float *dst = Bp + js * kc;
     if (B.cs == 1) {  // rows of B contiguous: each depth step is NR consecutive elements
       for (int64_t p = 0; p < kc; ++p) to_f32(B.ptr, B.dtype, (p0 + p) * B.rs + (j0 + js), nr, dst + p * NR);
-    } else {  // columns contiguous (B = Cᵀ of a row-major C): convert each column, then interleave
+    } else if (B.dtype == AK_F32) {  // columns contiguous (B = Cᵀ of a row-major C): interleave straight
+      for (int64_t c = 0; c < nr; ++c) {
+        const float *col = static_cast<const float *>(B.ptr) + (j0 + js + c) * B.cs + p0;
+        for (int64_t p = 0; p < kc; ++p) dst[p * NR + c] = col[p];
+      }
+    } else {  // 16-bit columns: convert each column, then interleave
       for (int64_t c = 0; c < nr; ++c) {
         to_f32(B.ptr, B.dtype, (j0 + js + c) * B.cs + p0, kc, line);
         for (int64_t p = 0; p < kc; ++p) dst[p * NR + c] = line[p];
@@ -338,14 +351,16 @@ inline void micro_kernel(int64_t kc, const float *__restrict Ap, const float *__
     for (int64_t c = 0; c < nr; ++c) C[r * ldc + c] = (accumulate ? C[r * ldc + c] : 0.f) + tile[r * NR + c];
 }
 
-// C[0..mc)×[0..nc) (=|+=) packed A block (mc×kc) · packed B panel (kc×nc).
-void macro_kernel(int64_t mc, int64_t nc, int64_t kc, const float *Ap, const float *Bp, float *C, int64_t ldc,
-                  bool accumulate) {
+// C[0..mc)×[0..nc) (=|+=) packed A block (mc×kc) · packed B panel (kc×nc), whose NR-column strips lie
+// b_stride floats apart (kc·NR for a panel packed on its own, more for strips packed over a longer depth).
+void macro_kernel(int64_t mc, int64_t nc, int64_t kc, const float *Ap, const float *Bp, int64_t b_stride, float *C,
+                  int64_t ldc, bool accumulate) {
   for (int64_t js = 0; js < nc; js += NR) {
     const int64_t nr = std::min<int64_t>(NR, nc - js);
+    const float *strip = Bp + js / NR * b_stride;
     for (int64_t is = 0; is < mc; is += MR) {
       const int64_t mr = std::min<int64_t>(MR, mc - is);
-      micro_kernel(kc, Ap + is * kc, Bp + js * kc, C + is * ldc + js, ldc, mr, nr, accumulate);
+      micro_kernel(kc, Ap + is * kc, strip, C + is * ldc + js, ldc, mr, nr, accumulate);
     }
   }
 }
@@ -371,8 +386,46 @@ void gemm(int64_t m, int64_t n, int64_t k, const Operand &A, const Operand &B, f
       for (int64_t ic = 0; ic < m; ic += MC) {
         const int64_t mc = std::min(MC, m - ic);
         pack_a(A, ic, mc, pc, kc, ws.a.data(), ws.line.data());
-        macro_kernel(mc, nc, kc, ws.a.data(), ws.b.data(), C + ic * ldc + jc, ldc, accumulate || pc > 0);
+        macro_kernel(mc, nc, kc, ws.a.data(), ws.b.data(), kc * NR, C + ic * ldc + jc, ldc, accumulate || pc > 0);
       }
+    }
+  }
+}
+
+// B (k×n) packed once into NR-column strips that span the whole depth: strip s is B[0..k)[s·NR, s·NR+NR) as k×NR,
+// at Bp + s·NR·k. Operands used many times (the text side of Hybrid-NCE) are packed this way once, not per stripe.
+struct PackedB {
+  Buffer<float> data;
+  int64_t k = 0;
+  bool pack(const Operand &B, int64_t depth, int64_t n, int threads) {
+    k = depth;
+    if (!data.allocate(round_up(n, NR) * k)) return false;
+    const int64_t strips = (n + NR - 1) / NR;
+    bool ok = true;
+#pragma omp parallel num_threads(threads) reduction(&& : ok)
+    {
+      Buffer<float> line(k);
+      ok = static_cast<bool>(line);
+#pragma omp for schedule(static)
+      for (int64_t s = 0; s < strips; ++s)
+        if (ok) pack_b(B, 0, k, s * NR, std::min<int64_t>(NR, n - s * NR), data.data() + s * NR * k, line.data());
+    }
+    return ok;
+  }
+  // The strips from column j (a multiple of NR) on.
+  const float *from_column(int64_t j) const { return data.data() + j * k; }
+  int64_t strip_stride() const { return NR * k; }
+};
+
+// Single-threaded C = / += A·B for an m×n block whose B is already packed in full-depth strips.
+void gemm_packed_b(int64_t m, int64_t n, int64_t k, const Operand &A, const float *Bp, int64_t b_stride, float *C,
+                   int64_t ldc, bool accumulate, GemmWorkspace &ws) {
+  for (int64_t pc = 0; pc < k; pc += KC) {
+    const int64_t kc = std::min(KC, k - pc);
+    for (int64_t ic = 0; ic < m; ic += MC) {
+      const int64_t mc = std::min(MC, m - ic);
+      pack_a(A, ic, mc, pc, kc, ws.a.data(), ws.line.data());
+      macro_kernel(mc, n, kc, ws.a.data(), Bp + pc * NR, b_stride, C + ic * ldc, ldc, accumulate || pc > 0);
     }
   }
 }
@@ -617,7 +670,7 @@ ak_status search_topk(const void *Q, ak_dtype qt, const void *C, ak_dtype ct, in
           for (int64_t pc = 0; pc < d; pc += KC) {
             const int64_t kc = std::min(KC, d - pc);
             macro_kernel(mb, rows, kc, queries.data() + b * MC * d + pc * MC, packed_chunk.data() + pc * kSearchChunk,
-                         tile.data(), kSearchChunk, pc > 0);
+                         kc * NR, tile.data(), kSearchChunk, pc > 0);
           }
           for (int64_t i = 0; i < mb; ++i) select_row(sel.data()[i0 + i], tile.data() + i * kSearchChunk, rows, j0, allow);
         }
@@ -816,9 +869,13 @@ bool nce_direction(const NceSetup &s, const void *R, const void *C, ak_dtype dt,
                    const ColumnStats *cols, float col_scale, float *dR, float *dC, ColumnStats *stats_out,
                    double *loss_sum, int threads) {
   const int64_t B = s.B, bm = std::min(B, stripe_rows(B));
-  Buffer<float> stripe(bm * B);
-  if (!stripe) return false;
   const bool grad = dR != nullptr;
+  Buffer<float> stripe(bm * B);
+  // C is the B operand of two products in every stripe, Cᵀ for the logits and C for G·C: pack both layouts once.
+  PackedB c_t, c_rows;
+  if (!stripe || !c_t.pack(transposed_rows_of(C, dt, d), d, B, threads) ||
+      (grad && !c_rows.pack(rows_of(C, dt, d), B, d, threads)))
+    return false;
   double total = 0.0;
   bool ok = true;
 #pragma omp parallel num_threads(threads) reduction(&& : ok) reduction(+ : total)
@@ -832,8 +889,8 @@ bool nce_direction(const NceSetup &s, const void *R, const void *C, ak_dtype dt,
       if (ok) {
         const int64_t j0 = split_point(B, nt, t, NR), j1 = split_point(B, nt, t + 1, NR);
         if (j1 > j0)
-          gemm(rows, j1 - j0, d, rows_of(row_ptr(R, dt, i0, d), dt, d), transposed_rows_of(row_ptr(C, dt, j0, d), dt, d),
-               stripe.data() + j0, B, false, ws);
+          gemm_packed_b(rows, j1 - j0, d, rows_of(row_ptr(R, dt, i0, d), dt, d), c_t.from_column(j0),
+                        c_t.strip_stride(), stripe.data() + j0, B, false, ws);
       }
 #pragma omp barrier
 #pragma omp for schedule(static)
@@ -848,8 +905,8 @@ bool nce_direction(const NceSetup &s, const void *R, const void *C, ak_dtype dt,
         // dR[stripe] = G · C (threads split the d output columns); dC (+)= Gᵀ · R[stripe] (threads split C's rows).
         const int64_t c0 = split_point(d, nt, t, NR), c1 = split_point(d, nt, t + 1, NR);
         if (c1 > c0)
-          gemm(rows, c1 - c0, B, rows_of(stripe.data(), AK_F32, B), Operand{elem_ptr(C, dt, c0), dt, d, 1},
-               dR + i0 * d + c0, d, false, ws);
+          gemm_packed_b(rows, c1 - c0, B, rows_of(stripe.data(), AK_F32, B), c_rows.from_column(c0),
+                        c_rows.strip_stride(), dR + i0 * d + c0, d, false, ws);
         const int64_t b0 = split_point(B, nt, t, MR), b1 = split_point(B, nt, t + 1, MR);
         if (b1 > b0)
           gemm(b1 - b0, d, rows, transposed_rows_of(stripe.data() + b0, AK_F32, B), rows_of(row_ptr(R, dt, i0, d), dt, d),
