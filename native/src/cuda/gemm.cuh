@@ -15,6 +15,8 @@
 // T), "MN-major" when the row/column index is contiguous (a transposed view, used by the Hybrid-NCE backward
 // products, optionally made of two halves along k so that [G_hi | G_lo] . [T ; T] can be one product).
 #pragma once
+#include <algorithm>
+
 #include "cuda/cuda_common.cuh"
 
 namespace ak::cuda {
@@ -205,10 +207,17 @@ __device__ __forceinline__ void tile_coords(int64_t tiles_m, int64_t tiles_n, bo
   }
 }
 
+// Length of each K part when K is cut into `splits` parts of whole BK tiles (the last part may be shorter, and
+// fewer parts may result: the grid uses ceil(K / length)).
+inline int64_t split_length(int64_t K, int splits, int BK) {
+  if (splits <= 1 || K <= BK) return K > 0 ? round_up(K, BK) : BK;
+  return round_up(ceil_div(K, splits), BK);
+}
+
 template <class Cfg, bool BF16, class AOp, class BOp, class Epi>
 __global__ void __launch_bounds__(Cfg::NT, Cfg::MIN_BLOCKS)
-    tc_gemm_kernel(AOp a, BOp b, int64_t m_base, int64_t n_base, int64_t K, int64_t tiles_m, int64_t tiles_n,
-                   bool m_inner, Epi epi) {
+    tc_gemm_kernel(AOp a, BOp b, int64_t m_base, int64_t n_base, int64_t K, int64_t k_split, int64_t tiles_m,
+                   int64_t tiles_n, bool m_inner, Epi epi) {
   constexpr int BM = Cfg::BM, BN = Cfg::BN, BK = Cfg::BK, STAGES = Cfg::STAGES, NT = Cfg::NT;
   constexpr bool AK = IsKMajor<AOp>::value;
   constexpr bool BKM = IsKMajor<BOp>::value;
@@ -227,18 +236,23 @@ __global__ void __launch_bounds__(Cfg::NT, Cfg::MIN_BLOCKS)
   tile_coords(tiles_m, tiles_n, m_inner, tm, tn);
   const int64_t m0 = m_base + tm * BM;
   const int64_t n0 = n_base + tn * BN;
-  const int64_t KT = (K + BK - 1) / BK;
+  // Split-K: block row y of the grid sums k in [y * k_split, (y + 1) * k_split); k_split is a multiple of BK, so a
+  // k tile never reaches into the next split's range (the operands mask k >= K themselves).
+  const int64_t k_begin = static_cast<int64_t>(blockIdx.y) * k_split;
+  const int64_t k_end = k_begin + k_split < K ? k_begin + k_split : K;
+  const int64_t KT = (k_end - k_begin + BK - 1) / BK;
 
   auto load_stage = [&](int stage, int64_t kt) {
+    const int64_t k0 = k_begin + kt * BK;
     if constexpr (AK) {
-      tc_load_kmajor<BM, BK, NT>(sA + stage * A_STAGE, a, m0, kt * BK, tid);
+      tc_load_kmajor<BM, BK, NT>(sA + stage * A_STAGE, a, m0, k0, tid);
     } else {
-      tc_load_mnmajor<BM, BK, NT>(sA + stage * A_STAGE, a, m0, kt * BK, tid);
+      tc_load_mnmajor<BM, BK, NT>(sA + stage * A_STAGE, a, m0, k0, tid);
     }
     if constexpr (BKM) {
-      tc_load_kmajor<BN, BK, NT>(sB + stage * B_STAGE, b, n0, kt * BK, tid);
+      tc_load_kmajor<BN, BK, NT>(sB + stage * B_STAGE, b, n0, k0, tid);
     } else {
-      tc_load_mnmajor<BN, BK, NT>(sB + stage * B_STAGE, b, n0, kt * BK, tid);
+      tc_load_mnmajor<BN, BK, NT>(sB + stage * B_STAGE, b, n0, k0, tid);
     }
   };
 
@@ -335,10 +349,11 @@ __global__ void __launch_bounds__(Cfg::NT, Cfg::MIN_BLOCKS)
   epi.template run<BM, BN>(sC, Cfg::LDC, m0, n0);
 }
 
-// Launches tc_gemm over an M x N output whose tile origins start at (m_base, n_base).
+// Launches tc_gemm over an M x N output whose tile origins start at (m_base, n_base). With splits > 1 the K range
+// is cut into that many parts (blockIdx.y); the epilogue must then send each part to its own place.
 template <class Cfg, bool BF16, class AOp, class BOp, class Epi>
 ak_status launch_tc_gemm(const AOp &a, const BOp &b, int64_t m_base, int64_t M, int64_t n_base, int64_t N, int64_t K,
-                         bool m_inner, const Epi &epi, const char *what) {
+                         bool m_inner, const Epi &epi, const char *what, int splits = 1) {
   if (M <= 0 || N <= 0) return AK_OK;
   constexpr int smem = Cfg::template smem_bytes<IsKMajor<AOp>::value, IsKMajor<BOp>::value>();
   auto kernel = tc_gemm_kernel<Cfg, BF16, AOp, BOp, Epi>;
@@ -348,7 +363,9 @@ ak_status launch_tc_gemm(const AOp &a, const BOp &b, int64_t m_base, int64_t M, 
   const int64_t tiles_n = ceil_div(N, Cfg::BN);
   const int64_t blocks = tiles_m * tiles_n;
   if (blocks > 0x7fffffffLL) return ::ak::fail(AK_ERR_INVALID_ARGUMENT, "%s: too many tiles", what);
-  kernel<<<static_cast<unsigned>(blocks), Cfg::NT, smem>>>(a, b, m_base, n_base, K, tiles_m, tiles_n, m_inner, epi);
+  const int64_t k_split = split_length(K, splits, Cfg::BK);
+  const dim3 grid(static_cast<unsigned>(blocks), static_cast<unsigned>(std::max<int64_t>(1, ceil_div(K, k_split))));
+  kernel<<<grid, Cfg::NT, smem>>>(a, b, m_base, n_base, K, k_split, tiles_m, tiles_n, m_inner, epi);
   AK_CUDA_LAUNCHED(what);
   return AK_OK;
 }
@@ -398,8 +415,8 @@ __device__ __forceinline__ void simt_load_mnmajor(float *s, const MNMajorOperand
 // 16 consecutive B values and 2 A values per k: no bank conflicts to speak of).
 template <int BM, int BN, int EA, int EB, class AOp, class BOp, class Epi>
 __global__ void __launch_bounds__(kSimtThreads)
-    simt_gemm_kernel(AOp a, BOp b, int64_t m_base, int64_t n_base, int64_t K, int64_t tiles_m, int64_t tiles_n,
-                     bool m_inner, Epi epi) {
+    simt_gemm_kernel(AOp a, BOp b, int64_t m_base, int64_t n_base, int64_t K, int64_t k_split, int64_t tiles_m,
+                     int64_t tiles_n, bool m_inner, Epi epi) {
   constexpr int BK = kSimtBK;
   constexpr int TM = BM / 16, TN = BN / 16;
   constexpr int LDA = BM + 1, LDB = BN + 1;  // +1: transposing stores spread over banks
@@ -422,7 +439,9 @@ __global__ void __launch_bounds__(kSimtThreads)
 #pragma unroll
     for (int j = 0; j < TN; ++j) acc[i][j] = 0.f;
 
-  for (int64_t k0 = 0; k0 < K; k0 += BK) {
+  const int64_t k_begin = static_cast<int64_t>(blockIdx.y) * k_split;  // split-K, as in tc_gemm_kernel
+  const int64_t k_end = k_begin + k_split < K ? k_begin + k_split : K;
+  for (int64_t k0 = k_begin; k0 < k_end; k0 += BK) {
     if constexpr (IsKMajor<AOp>::value) {
       simt_load_kmajor<EA, BM, LDA>(sA, a, m0, k0, tid);
     } else {
@@ -459,14 +478,16 @@ __global__ void __launch_bounds__(kSimtThreads)
 
 template <int BM, int BN, int EA, int EB, class AOp, class BOp, class Epi>
 ak_status launch_simt_gemm(const AOp &a, const BOp &b, int64_t m_base, int64_t M, int64_t n_base, int64_t N,
-                           int64_t K, bool m_inner, const Epi &epi, const char *what) {
+                           int64_t K, bool m_inner, const Epi &epi, const char *what, int splits = 1) {
   if (M <= 0 || N <= 0) return AK_OK;
   const int64_t tiles_m = ceil_div(M, BM);
   const int64_t tiles_n = ceil_div(N, BN);
   const int64_t blocks = tiles_m * tiles_n;
   if (blocks > 0x7fffffffLL) return ::ak::fail(AK_ERR_INVALID_ARGUMENT, "%s: too many tiles", what);
+  const int64_t k_split = split_length(K, splits, kSimtBK);
+  const dim3 grid(static_cast<unsigned>(blocks), static_cast<unsigned>(std::max<int64_t>(1, ceil_div(K, k_split))));
   simt_gemm_kernel<BM, BN, EA, EB, AOp, BOp, Epi>
-      <<<static_cast<unsigned>(blocks), kSimtThreads>>>(a, b, m_base, n_base, K, tiles_m, tiles_n, m_inner, epi);
+      <<<grid, kSimtThreads>>>(a, b, m_base, n_base, K, k_split, tiles_m, tiles_n, m_inner, epi);
   AK_CUDA_LAUNCHED(what);
   return AK_OK;
 }

@@ -9,12 +9,13 @@
 //  * Before the next chunk, a query whose buffer could overflow is compacted: a block radix-selects its k best
 //    keys, keeps them at the front of the buffer and raises theta to the k-th best. The chunk size is at most
 //    cap - k, so a compacted buffer always has room for a whole chunk: overflow cannot happen, whatever the data.
-//  * The first chunk is kept small, so that theta is known early and later chunks pass few candidates (about
-//    k * chunk / rows-seen per query on unordered data).
+//  * The first chunk is kept small and every buffer is compacted after it, so that theta is known early and later
+//    chunks pass few candidates (about k * chunk / rows-seen per query on unordered data).
 //  * At the end each query's buffer is cut to k and bitonic-sorted into the output.
 // Memory: q_batch x cap keys (about kCandBudgetBytes), independent of n.
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <type_traits>
 
 #include "cuda/cuda_common.cuh"
@@ -224,10 +225,12 @@ __device__ void block_bitonic_sort_desc(uint64_t *buf, uint32_t P2) {
   }
 }
 
-// Compacts the buffers that could not take the next chunk of `need` rows down to their k best keys.
+// Compacts the buffers that could not take the next chunk of `need` rows down to their k best keys; with `force`,
+// every buffer holding more than k keys (after the first chunk: that is what sets the thresholds early, when the
+// buffers are large enough to take the whole corpus).
 __global__ void __launch_bounds__(kSelectThreads)
     compact_kernel(uint64_t *cand, unsigned *cnt, uint64_t *theta, uint64_t *sel, int64_t sel_stride, int64_t cap,
-                   uint32_t k, int64_t need, int *overflow) {
+                   uint32_t k, int64_t need, bool force, int *overflow) {
   __shared__ SelectShared sh;
   const int64_t i = blockIdx.x;
   const unsigned c = cnt[i];
@@ -235,7 +238,7 @@ __global__ void __launch_bounds__(kSelectThreads)
     if (threadIdx.x == 0) atomicExch(overflow, 1);
     return;
   }
-  if (static_cast<int64_t>(c) + need <= cap || c <= k) return;
+  if ((!force && static_cast<int64_t>(c) + need <= cap) || c <= k) return;
   uint64_t *a = cand + i * cap;
   uint64_t *s = sel + i * sel_stride;
   const uint64_t L = block_select_threshold(a, c, k, sh);
@@ -435,10 +438,16 @@ ak_status search_topk_device(const void *Q, ak_dtype q_dtype, const void *C, ak_
     return sync_default_stream("search_topk");
   }
 
-  // Buffer geometry (see the top of this file).
+  // Buffer geometry (see the top of this file). AUROLA_CUDA_TOPK_BUDGET (bytes) overrides the candidate budget:
+  // a test hook that makes small cases run through many chunks and compactions.
+  int64_t budget = kCandBudgetBytes;
+  if (const char *env = std::getenv("AUROLA_CUDA_TOPK_BUDGET")) {
+    const long long v = std::atoll(env);
+    if (v > 0) budget = v;
+  }
   const int64_t k_eff = std::min(k, n);
   const int64_t qb_max = std::min(q, kMaxQueryBatch);
-  const int64_t per_query = kCandBudgetBytes / (8 * qb_max);
+  const int64_t per_query = budget / (8 * qb_max);
   int64_t chunk_max = std::max(kChunkQuantum, (per_query - k_eff) / kChunkQuantum * kChunkQuantum);
   chunk_max = std::min(chunk_max, round_up(n, kChunkQuantum));
   const int64_t cap = k_eff + chunk_max;
@@ -472,7 +481,7 @@ ak_status search_topk_device(const void *Q, ak_dtype q_dtype, const void *C, ak_
       if (c0 > 0) {
         compact_kernel<<<static_cast<unsigned>(qb), kSelectThreads>>>(cand.get(), cnt.get(), theta.get(), sel.get(),
                                                                       sel_stride, cap, static_cast<uint32_t>(k_eff),
-                                                                      c1 - c0, overflow.get());
+                                                                      c1 - c0, c0 == first_chunk, overflow.get());
         AK_CUDA_LAUNCHED("compact_kernel");
       }
       EpiTopkFilter epi{cand.get(), cnt.get(), theta.get(), cap, qb, c1, allow};
