@@ -492,4 +492,32 @@ ak_status launch_simt_gemm(const AOp &a, const BOp &b, int64_t m_base, int64_t M
   return AK_OK;
 }
 
+// ---- epilogues ---------------------------------------------------------------------------------------------------
+
+// The plain epilogue: out[i][j] = alpha * tile (+ out[i][j] when accumulating), for i < m_end, j < n_end. Under
+// split-K (split_stride != 0), part y = blockIdx.y of the K range writes to out + y * split_stride instead.
+struct EpiStore {
+  float *out;
+  int64_t ldo;
+  int64_t m_end;
+  int64_t n_end;
+  float alpha;
+  bool accumulate;
+  int64_t split_stride;
+  template <int BM, int BN>
+  __device__ void run(const float *t, int ldt, int64_t m0, int64_t n0) const {
+    float *base = out + static_cast<int64_t>(blockIdx.y) * split_stride;
+    for (int e = threadIdx.x; e < BM * BN; e += blockDim.x) {
+      const int r = e / BN, c = e % BN;
+      const int64_t i = m0 + r, j = n0 + c;
+      if (i < m_end && j < n_end) {
+        float *o = base + i * ldo + j;
+        const float v = alpha * t[r * ldt + c];
+        *o = accumulate ? *o + v : v;
+      }
+    }
+  }
+};
+
+
 }  // namespace ak::cuda

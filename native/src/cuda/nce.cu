@@ -232,31 +232,6 @@ struct EpiNceGrad {
   }
 };
 
-// out[i][j] = alpha * tile (+ out[i][j] when accumulating). Under split-K, part y of the K range writes to
-// out + y * split_stride (a scratch of partial products, summed by reduce_splits_kernel).
-struct EpiGradStore {
-  float *out;
-  int64_t ldo;
-  int64_t m_end;
-  int64_t n_end;
-  float alpha;
-  bool accumulate;
-  int64_t split_stride;
-  template <int BM, int BN>
-  __device__ void run(const float *t, int ldt, int64_t m0, int64_t n0) const {
-    float *base = out + static_cast<int64_t>(blockIdx.y) * split_stride;
-    for (int e = threadIdx.x; e < BM * BN; e += blockDim.x) {
-      const int r = e / BN, c = e % BN;
-      const int64_t i = m0 + r, j = n0 + c;
-      if (i < m_end && j < n_end) {
-        float *o = base + i * ldo + j;
-        const float v = alpha * t[r * ldt + c];
-        *o = accumulate ? *o + v : v;
-      }
-    }
-  }
-};
-
 // out[e] (+)= sum over y of parts[y * count + e], in a fixed order (deterministic).
 __global__ void reduce_splits_kernel(const float *parts, int64_t count, int splits, float *out, bool accumulate) {
   for (int64_t e = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; e < count;
@@ -311,7 +286,7 @@ struct StripeOps {
     }
   }
   template <class AOp, class BOp>
-  static ak_status grad(const AOp &a, const BOp &b, int64_t M, int64_t N, int64_t K, const EpiGradStore &epi,
+  static ak_status grad(const AOp &a, const BOp &b, int64_t M, int64_t N, int64_t K, const EpiStore &epi,
                         const char *what, int splits = 1) {
     // Consecutive blocks walk along N (the d columns) so that they share the A tile (stripe of G) through L2.
     if constexpr (kTc) {
@@ -354,9 +329,9 @@ ak_status nce_direction(const void *X, const void *Y, int64_t B, int64_t d, cons
 
     // dX rows of the stripe: straight to dX, or through per-split partials summed in a fixed order.
     const bool split = w.dx_splits > 1;
-    const EpiGradStore sx = split ? EpiGradStore{w.dx_parts.get(), d, Rv, d, grad_scale, false, Rv * d}
-                                  : EpiGradStore{dX + r0 * d, d, Rv, d, grad_scale, accumulate, 0};
-    const EpiGradStore sy{dY, d, B, d, grad_scale, accumulate || r0 > 0, 0};
+    const EpiStore sx = split ? EpiStore{w.dx_parts.get(), d, Rv, d, grad_scale, false, Rv * d}
+                                  : EpiStore{dX + r0 * d, d, Rv, d, grad_scale, accumulate, 0};
+    const EpiStore sy{dY, d, B, d, grad_scale, accumulate || r0 > 0, 0};
     if constexpr (Ops::kTc) {
       const unsigned short *G = reinterpret_cast<const unsigned short *>(w.stripe.get());
       // dX rows: [G_hi | G_lo] (K-major, K = 2 Bp) times [Y ; Y] (Y rows repeated for both halves).

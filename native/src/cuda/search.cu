@@ -34,28 +34,6 @@ constexpr int64_t kSortSmemMax = 4096;  // keys sorted in shared memory (32 KB);
 
 // ---- epilogues --------------------------------------------------------------------------------------------------
 
-// out[i][j] = alpha * tile (+ out[i][j] when accumulating), for i < m_end, j < n_end.
-struct EpiStore {
-  float *out;
-  int64_t ldo;
-  int64_t m_end;
-  int64_t n_end;
-  float alpha;
-  bool accumulate;
-  template <int BM, int BN>
-  __device__ void run(const float *t, int ldt, int64_t m0, int64_t n0) const {
-    for (int e = threadIdx.x; e < BM * BN; e += blockDim.x) {
-      const int r = e / BN, c = e % BN;  // consecutive threads write consecutive columns
-      const int64_t i = m0 + r, j = n0 + c;
-      if (i < m_end && j < n_end) {
-        float *o = out + i * ldo + j;
-        const float v = alpha * t[r * ldt + c];
-        *o = accumulate ? *o + v : v;
-      }
-    }
-  }
-};
-
 // Appends the keys of allowed rows that beat the query's threshold to its candidate buffer.
 struct EpiTopkFilter {
   uint64_t *cand;
@@ -367,7 +345,7 @@ ak_status check_common(const void *Q, ak_dtype qt, const void *C, ak_dtype ct, i
 
 ak_status similarity_device(const void *Q, ak_dtype qt, const void *C, ak_dtype ct, int64_t q, int64_t n, int64_t d,
                             float *S) {
-  EpiStore epi{S, n, q, n, 1.f, false};
+  EpiStore epi{S, n, q, n, 1.f, false, 0};
   for (int64_t q0 = 0; q0 < q; q0 += 65536) {  // query slices keep tile counts comfortably inside a grid
     const int64_t qb = std::min<int64_t>(65536, q - q0);
     EpiStore e = epi;
