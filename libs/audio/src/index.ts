@@ -1,0 +1,2 @@
+export * from './decode/index.js';
+export * from './dsp/index.js';
