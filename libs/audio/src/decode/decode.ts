@@ -7,6 +7,7 @@ import type { OggScan } from './ogg.js';
 import type { DecodedAudio, DecodeOptions } from './types.js';
 import { finishAudio } from './validate.js';
 import { decodeWav } from './wav.js';
+import { downmix } from '../dsp/duration.js';
 
 /**
  * Decodes WAV, FLAC (native or in Ogg), Ogg Vorbis, Ogg Opus or MP3 bytes into planar float PCM at the file's
@@ -40,15 +41,8 @@ export async function decodeFile(path: string, opts: DecodeOptions = {}): Promis
 
 /** Mono downmix: the mean of the channels, as a new array (the input is left untouched). */
 export function toMono(audio: Pick<DecodedAudio, 'channels'>): Float32Array {
-  const [first, ...rest] = audio.channels;
-  if (!first) throw new RangeError('toMono: the audio has no channels');
-  if (rest.some((c) => c.length !== first.length)) throw new RangeError('toMono: channels differ in length');
-  const mono = Float32Array.from(first);
-  if (rest.length === 0) return mono;
-  for (const channel of rest) for (let i = 0; i < mono.length; i++) mono[i]! += channel[i]!;
-  const scale = 1 / audio.channels.length;
-  for (let i = 0; i < mono.length; i++) mono[i]! *= scale;
-  return mono;
+  const mono = downmix(audio.channels);
+  return mono === audio.channels[0] ? Float32Array.from(mono) : mono;
 }
 
 async function decodeProbed(bytes: Uint8Array, p: Probe, maxDurationS?: number): Promise<DecodedAudio> {
