@@ -1,4 +1,4 @@
-// @aurola/data — manifests, importers, automated captions, mixtures and splits.
+// @aurola/data — manifests, source readers, public caption sets, automated captions, tag clusters and splits.
 export {
   clipRecordProblem,
   ManifestError,
@@ -10,3 +10,5 @@ export {
   type Split,
 } from './manifest.js';
 export { RccError, readRcc, type RccFile } from './sources/qt-rcc.js';
+export * from './annotate/index.js';
+export * from './captions/index.js';
