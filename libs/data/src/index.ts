@@ -12,3 +12,21 @@ export {
 export { RccError, readRcc, type RccFile } from './sources/qt-rcc.js';
 export * from './annotate/index.js';
 export * from './captions/index.js';
+export {
+  assignTagClusters,
+  clusterTags,
+  defaultWordVectors,
+  embedTag,
+  groupIds,
+  kmeans,
+  WordVectors,
+  type ClusterTagsOptions,
+  type KMeansOptions,
+} from './clusters/index.js';
+export {
+  assignSplits,
+  checkSplitInvariant,
+  type SplitOptions,
+  type SplitSummary,
+  type SplitViolation,
+} from './splits/index.js';

@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest';
+import { makeRng, pick } from '../src/annotate/rng.js';
+import type { ClipRecord, Split } from '../src/manifest.js';
+import { assignSplits, checkSplitInvariant, type SplitOptions } from '../src/splits/index.js';
+
+const CATEGORIES = ['bell', 'dog', 'drum', 'piano', 'rain', 'speech', 'siren', 'car', 'bird', 'guitar'];
+const FRACTIONS = { train: 0.8, validation: 0.1, test: 0.1 };
+
+const clip = (id: string, tags: string[], recordings?: string[]): ClipRecord => ({
+  id,
+  audio: `${id}.flac`,
+  durationS: 1,
+  source: 'test',
+  license: 'CC0-1.0',
+  captionLong: 'a sound',
+  captionShort: 'a sound',
+  tags,
+  tagClusters: [],
+  split: 'train',
+  ...(recordings ? { recordings } : {}),
+});
+
+/**
+ * `n` base clips (some their own recording, some cut from shared long recordings) plus `mixtures` clips, each
+ * mixing 2–3 random base clips and listing all their recordings, tagged with its first part's tags.
+ */
+function randomCorpus(n: number, mixtures: number, seed: number): ClipRecord[] {
+  const rng = makeRng(seed);
+  const base = Array.from({ length: n }, (_, i) => {
+    const tags = [pick(rng, CATEGORIES), 'sound'];
+    return rng() < 0.3 ? clip(`b${i}`, tags, [`long-${Math.floor(rng() * n * 0.1)}`]) : clip(`b${i}`, tags);
+  });
+  const mixed = Array.from({ length: mixtures }, (_, i) => {
+    const parts = Array.from({ length: 2 + Math.floor(rng() * 2) }, () => pick(rng, base));
+    return clip(`m${i}`, parts[0]!.tags, [...new Set(parts.flatMap((p) => p.recordings ?? [p.id]))]);
+  });
+  return [...base, ...mixed];
+}
+
+const splitsOf = (records: ClipRecord[]): Split[] => records.map((r) => r.split);
+
+describe('assignSplits', () => {
+  it('never lets a recording cross splits, over random corpora with mixtures', () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const records = randomCorpus(600, 60, seed);
+      assignSplits(records, { seed, fractions: FRACTIONS, heldOutCategories: 2 });
+      expect(checkSplitInvariant(records)).toEqual([]);
+    }
+  });
+
+  it('keeps a chain of clips linked by shared recordings together', () => {
+    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+      const records = [
+        clip('a', ['dog']),
+        clip('b', ['bell']),
+        clip('ab', ['dog'], ['a', 'b']),
+        clip('c1', ['drum'], ['long']),
+        clip('c2', ['drum'], ['long', 'b']),
+        ...Array.from({ length: 20 }, (_, i) => clip(`x${i}`, ['rain'])),
+      ];
+      assignSplits(records, { seed, fractions: { train: 0.4, validation: 0.3, test: 0.3 } });
+      expect(new Set(records.slice(0, 5).map((r) => r.split)).size).toBe(1);
+    }
+  });
+
+  it('meets the fractions on a large corpus', () => {
+    const records = randomCorpus(20_000, 1_000, 9);
+    const summary = assignSplits(records, { seed: 9, fractions: FRACTIONS });
+    for (const split of ['train', 'validation', 'test'] as const) {
+      expect(Math.abs(summary.counts[split] / records.length - FRACTIONS[split])).toBeLessThan(0.01);
+      expect(records.filter((r) => r.split === split).length).toBe(summary.counts[split]);
+    }
+    expect(summary.largestComponent).toBeLessThan(100);
+  });
+
+  it('puts held-out categories in test only, and no train clip uses their recordings', () => {
+    const records = randomCorpus(3_000, 300, 4);
+    const summary = assignSplits(records, { seed: 4, fractions: FRACTIONS, heldOutCategories: 2 });
+    expect(summary.heldOut).toHaveLength(2);
+    const heldOut = records.filter((r) => summary.heldOut.includes(r.tags[0]!));
+    expect(heldOut.length).toBeGreaterThan(0);
+    expect(heldOut.every((r) => r.split === 'test')).toBe(true);
+    const heldOutRecordings = new Set(heldOut.flatMap((r) => r.recordings ?? [r.id]));
+    const train = records.filter((r) => r.split === 'train');
+    expect(train.some((r) => (r.recordings ?? [r.id]).some((rec) => heldOutRecordings.has(rec)))).toBe(false);
+    expect(train.some((r) => summary.heldOut.includes(r.tags[0]!))).toBe(false);
+  });
+
+  it('holds out named categories, using categoryOf', () => {
+    const records = randomCorpus(500, 0, 2).map((r, i) => ({ ...r, source: i % 2 ? 'lmms' : 'sonic-pi' }));
+    const summary = assignSplits(records, {
+      seed: 1,
+      fractions: FRACTIONS,
+      heldOutCategories: ['lmms'],
+      categoryOf: (r) => r.source,
+    });
+    expect(summary.heldOut).toEqual(['lmms']);
+    expect(records.every((r) => r.source === 'sonic-pi' || r.split === 'test')).toBe(true);
+  });
+
+  it('is deterministic for a seed and varies with it', () => {
+    const run = (seed: number, heldOutCategories: number): Split[] => {
+      const records = randomCorpus(1_000, 100, 3);
+      assignSplits(records, { seed, fractions: FRACTIONS, heldOutCategories });
+      return splitsOf(records);
+    };
+    expect(run(7, 1)).toEqual(run(7, 1));
+    expect(run(7, 0)).not.toEqual(run(8, 0));
+  });
+
+  it('rejects bad fractions and unknown or too many held-out categories', () => {
+    const records = randomCorpus(50, 0, 1);
+    const bad: Partial<SplitOptions>[] = [
+      { fractions: { train: 0.8, validation: 0.1, test: 0.2 } },
+      { fractions: { train: 1.1, validation: -0.1, test: 0 } },
+      { heldOutCategories: ['no such category'] },
+      { heldOutCategories: CATEGORIES.length + 1 },
+      { heldOutCategories: 1.5 },
+    ];
+    for (const options of bad) {
+      expect(() => assignSplits(records, { seed: 1, fractions: FRACTIONS, ...options })).toThrow(RangeError);
+    }
+  });
+
+  it('leaves a split with fraction 0 empty', () => {
+    const records = randomCorpus(300, 30, 6);
+    const summary = assignSplits(records, { seed: 6, fractions: { train: 0.9, validation: 0, test: 0.1 } });
+    expect(summary.counts.validation).toBe(0);
+  });
+});
+
+describe('checkSplitInvariant', () => {
+  it('finds planted violations', () => {
+    const records = [
+      { ...clip('a', ['dog']), split: 'train' as const },
+      { ...clip('b', ['bell']), split: 'test' as const },
+      { ...clip('ab', ['dog'], ['a', 'b']), split: 'validation' as const },
+      { ...clip('c', ['drum'], ['long']), split: 'train' as const },
+      { ...clip('d', ['drum'], ['long']), split: 'train' as const },
+    ];
+    expect(checkSplitInvariant(records)).toEqual([
+      { recording: 'a', splits: ['train', 'validation'], clips: ['a', 'ab'] },
+      { recording: 'b', splits: ['validation', 'test'], clips: ['b', 'ab'] },
+    ]);
+  });
+
+  it('finds a mixture moved out of its split after assignment', () => {
+    const records = randomCorpus(400, 40, 8);
+    assignSplits(records, { seed: 8, fractions: FRACTIONS });
+    const mixture = records.find((r) => r.id.startsWith('m'))!;
+    mixture.split = mixture.split === 'train' ? 'test' : 'train';
+    const violations = checkSplitInvariant(records);
+    expect(violations.map((v) => v.recording).sort()).toEqual([...mixture.recordings!].sort());
+    expect(violations.every((v) => v.clips.includes(mixture.id))).toBe(true);
+  });
+});
