@@ -6,6 +6,9 @@
 // Every message names the argument.
 import type { DeviceCode, DirectionCode, DTypeCode } from './addon.js';
 import { DEVICES, DIRECTIONS, DTYPES, type DType, type Matrix } from './dtype.js';
+import { checkPositiveInt, show } from '@aurola/args';
+
+export { checkBoolean, checkInt, checkNonNegative, checkPositive, checkPositiveInt, show } from '@aurola/args';
 
 /** A Matrix after validation: dtype resolved, sizes known to be consistent. */
 export interface CheckedMatrix {
@@ -18,14 +21,6 @@ export interface CheckedMatrix {
 
 /** Row ids are int32 in the C API. */
 export const MAX_ROWS = 2 ** 31 - 1;
-
-export function show(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' || v == null) return String(v);
-  if (ArrayBuffer.isView(v)) return `${v.constructor.name}(${(v as unknown as { length?: number }).length ?? '?'})`;
-  if (Array.isArray(v)) return `Array(${v.length})`;
-  return typeof v;
-}
 
 function oneOf<K extends string, V>(name: string, value: unknown, table: Readonly<Record<K, V>>): V {
   if (typeof value === 'string' && Object.prototype.hasOwnProperty.call(table, value)) return table[value as K];
@@ -46,46 +41,6 @@ export function checkDevice(name: string, value: unknown): DeviceCode {
 
 export function checkDirection(name: string, value: unknown): DirectionCode {
   return oneOf(name, value ?? 'a2t', DIRECTIONS);
-}
-
-export function checkBoolean(name: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new TypeError(`${name} must be a boolean, got ${show(value)}`);
-  return value;
-}
-
-function checkNumber(name: string, value: unknown): number {
-  if (typeof value !== 'number') throw new TypeError(`${name} must be a number, got ${show(value)}`);
-  return value;
-}
-
-/** An integer in [1, max]. */
-export function checkPositiveInt(name: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
-  const v = checkNumber(name, value);
-  if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${show(v)}`);
-  if (v > max) throw new RangeError(`${name} must be at most ${max}, got ${v}`);
-  return v;
-}
-
-/** Any integer (e.g. setThreads, where n <= 0 means "the default"). */
-export function checkInt(name: string, value: unknown): number {
-  const v = checkNumber(name, value);
-  if (!Number.isSafeInteger(v)) throw new RangeError(`${name} must be an integer, got ${show(v)}`);
-  return v;
-}
-
-/** A finite number > 0. */
-export function checkPositive(name: string, value: unknown): number {
-  const v = checkNumber(name, value);
-  if (!(v > 0) || !Number.isFinite(v)) throw new RangeError(`${name} must be a finite number > 0, got ${show(v)}`);
-  return v;
-}
-
-/** A finite number >= 0. */
-export function checkNonNegative(name: string, value: unknown): number {
-  const v = checkNumber(name, value);
-  if (!(v >= 0) || !Number.isFinite(v)) throw new RangeError(`${name} must be a finite number >= 0, got ${show(v)}`);
-  return v;
 }
 
 /**

@@ -3,21 +3,12 @@
 //   RangeError — a number outside its domain (a sample rate ≤ 0, an empty signal, nMels ≤ 0, nFft < hop…).
 // Every message names the argument.
 
+import { checkPositive, checkPositiveInt, show } from '@aurola/args';
+
+export { checkBoolean, checkNonNegative, checkPositive, checkPositiveInt, show } from '@aurola/args';
+
 /** No real audio runs faster than this; larger values are corrupt headers, not sample rates. */
 const MAX_SAMPLE_RATE = 10_000_000;
-
-export function show(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' || v == null) return String(v);
-  if (ArrayBuffer.isView(v)) return `${v.constructor.name}(${(v as unknown as { length?: number }).length ?? '?'})`;
-  if (Array.isArray(v)) return `Array(${v.length})`;
-  return typeof v;
-}
-
-function checkNumber(name: string, value: unknown): number {
-  if (typeof value !== 'number') throw new TypeError(`${name} must be a number, got ${show(value)}`);
-  return value;
-}
 
 /** A Float32Array; `nonEmpty` rejects zero-length signals. */
 export function checkSignal(name: string, value: unknown, nonEmpty = true): Float32Array {
@@ -26,40 +17,12 @@ export function checkSignal(name: string, value: unknown, nonEmpty = true): Floa
   return value;
 }
 
-/** A finite number > 0. */
-export function checkPositive(name: string, value: unknown): number {
-  const v = checkNumber(name, value);
-  if (!(v > 0) || !Number.isFinite(v)) throw new RangeError(`${name} must be a finite number > 0, got ${show(v)}`);
-  return v;
-}
-
-/** A finite number ≥ 0. */
-export function checkNonNegative(name: string, value: unknown): number {
-  const v = checkNumber(name, value);
-  if (!(v >= 0) || !Number.isFinite(v)) throw new RangeError(`${name} must be a finite number >= 0, got ${show(v)}`);
-  return v;
-}
-
-/** An integer in [1, max]. */
-export function checkPositiveInt(name: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
-  const v = checkNumber(name, value);
-  if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${show(v)}`);
-  if (v > max) throw new RangeError(`${name} must be at most ${max}, got ${v}`);
-  return v;
-}
-
 /** A sample rate in Hz: a finite number > 0 (integer where the caller needs exact ratios). */
 export function checkRate(name: string, value: unknown, integer = false): number {
   if (integer) return checkPositiveInt(name, value, MAX_SAMPLE_RATE);
   const v = checkPositive(name, value);
   if (v > MAX_SAMPLE_RATE) throw new RangeError(`${name} must be at most ${MAX_SAMPLE_RATE} Hz, got ${v}`);
   return v;
-}
-
-export function checkBoolean(name: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new TypeError(`${name} must be a boolean, got ${show(value)}`);
-  return value;
 }
 
 export function checkOneOf<T extends string>(name: string, value: unknown, allowed: readonly T[], fallback: T): T {
