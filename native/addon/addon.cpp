@@ -112,23 +112,34 @@ ak_device device_arg(const Napi::CallbackInfo &info, size_t i) {
   return static_cast<ak_device>(d);
 }
 
+// The arguments similarity and search share: (device, q, qDtype, c, cDtype, qRows, nRows, d).
+struct QueryCorpus {
+  ak_device device;
+  View q, c;
+  int64_t q_dtype, c_dtype, rows, n, d;
+
+  QueryCorpus(const Napi::CallbackInfo &info, const char *fn) {
+    Napi::Env env = info.Env();
+    device = device_arg(info, 0);
+    q = view_of(info[1], "q");
+    q_dtype = int_arg(info, 2, "qDtype");
+    c = view_of(info[3], "c");
+    c_dtype = int_arg(info, 4, "cDtype");
+    rows = int_arg(info, 5, "qRows");
+    n = int_arg(info, 6, "nRows");
+    d = int_arg(info, 7, "d");
+    if (rows <= 0 || n <= 0 || d <= 0) throw Napi::RangeError::New(env, std::string(fn) + ": dimensions must be positive");
+    expect_bytes(env, q, rows * d, q_dtype, "q");
+    expect_bytes(env, c, n * d, c_dtype, "c");
+  }
+};
+
 // similarity(device, q, qDtype, c, cDtype, qRows, nRows, d)
 class SimilarityJob : public Job {
  public:
-  explicit SimilarityJob(const Napi::CallbackInfo &info) {
+  explicit SimilarityJob(const Napi::CallbackInfo &info) : a_(info, "similarity") {
     Napi::Env env = info.Env();
-    device_ = device_arg(info, 0);
-    q_ = view_of(info[1], "q");
-    q_dtype_ = int_arg(info, 2, "qDtype");
-    c_ = view_of(info[3], "c");
-    c_dtype_ = int_arg(info, 4, "cDtype");
-    rows_ = int_arg(info, 5, "qRows");
-    n_ = int_arg(info, 6, "nRows");
-    d_ = int_arg(info, 7, "d");
-    if (rows_ <= 0 || n_ <= 0 || d_ <= 0) throw Napi::RangeError::New(env, "similarity: dimensions must be positive");
-    expect_bytes(env, q_, rows_ * d_, q_dtype_, "q");
-    expect_bytes(env, c_, n_ * d_, c_dtype_, "c");
-    Napi::Float32Array out = Napi::Float32Array::New(env, static_cast<size_t>(rows_ * n_));
+    Napi::Float32Array out = Napi::Float32Array::New(env, static_cast<size_t>(a_.rows * a_.n));
     out_data_ = out.Data();
     keep(info[1]), keep(info[3]);
     out_slot_ = keep(out);
@@ -137,14 +148,12 @@ class SimilarityJob : public Job {
 
  protected:
   ak_status call() override {
-    return ak_similarity(device_, q_.data, static_cast<ak_dtype>(q_dtype_), c_.data, static_cast<ak_dtype>(c_dtype_),
-                         rows_, n_, d_, out_data_);
+    return ak_similarity(a_.device, a_.q.data, static_cast<ak_dtype>(a_.q_dtype), a_.c.data,
+                         static_cast<ak_dtype>(a_.c_dtype), a_.rows, a_.n, a_.d, out_data_);
   }
 
  private:
-  ak_device device_;
-  View q_, c_;
-  int64_t q_dtype_, c_dtype_, rows_, n_, d_;
+  QueryCorpus a_;
   size_t out_slot_;
   float *out_data_;
 };
@@ -152,29 +161,18 @@ class SimilarityJob : public Job {
 // searchTopK(device, q, qDtype, c, cDtype, qRows, nRows, d, k, allow | null)
 class SearchJob : public Job {
  public:
-  explicit SearchJob(const Napi::CallbackInfo &info) {
+  explicit SearchJob(const Napi::CallbackInfo &info) : a_(info, "search") {
     Napi::Env env = info.Env();
-    device_ = device_arg(info, 0);
-    q_ = view_of(info[1], "q");
-    q_dtype_ = int_arg(info, 2, "qDtype");
-    c_ = view_of(info[3], "c");
-    c_dtype_ = int_arg(info, 4, "cDtype");
-    rows_ = int_arg(info, 5, "qRows");
-    n_ = int_arg(info, 6, "nRows");
-    d_ = int_arg(info, 7, "d");
     k_ = int_arg(info, 8, "k");
-    if (rows_ <= 0 || n_ <= 0 || d_ <= 0) throw Napi::RangeError::New(env, "search: dimensions must be positive");
     if (k_ <= 0) throw Napi::RangeError::New(env, "search: k must be positive");
-    expect_bytes(env, q_, rows_ * d_, q_dtype_, "q");
-    expect_bytes(env, c_, n_ * d_, c_dtype_, "c");
     if (!info[9].IsNull() && !info[9].IsUndefined()) {
       allow_ = view_of(info[9], "allow");
-      if (allow_.bytes < static_cast<size_t>((n_ + 7) / 8))
+      if (allow_.bytes < static_cast<size_t>((a_.n + 7) / 8))
         throw Napi::RangeError::New(env, "search: allow bitmap shorter than the corpus");
       keep(info[9]);
     }
-    Napi::Float32Array scores = Napi::Float32Array::New(env, static_cast<size_t>(rows_ * k_));
-    Napi::Int32Array ids = Napi::Int32Array::New(env, static_cast<size_t>(rows_ * k_));
+    Napi::Float32Array scores = Napi::Float32Array::New(env, static_cast<size_t>(a_.rows * k_));
+    Napi::Int32Array ids = Napi::Int32Array::New(env, static_cast<size_t>(a_.rows * k_));
     scores_data_ = scores.Data();
     ids_data_ = ids.Data();
     keep(info[1]), keep(info[3]);
@@ -191,15 +189,15 @@ class SearchJob : public Job {
 
  protected:
   ak_status call() override {
-    return ak_search_topk(device_, q_.data, static_cast<ak_dtype>(q_dtype_), c_.data, static_cast<ak_dtype>(c_dtype_),
-                          rows_, n_, d_, k_, static_cast<const uint8_t *>(allow_.data), scores_data_, ids_data_,
+    return ak_search_topk(a_.device, a_.q.data, static_cast<ak_dtype>(a_.q_dtype), a_.c.data,
+                          static_cast<ak_dtype>(a_.c_dtype), a_.rows, a_.n, a_.d, k_, static_cast<const uint8_t *>(allow_.data), scores_data_, ids_data_,
                           &k_out_);
   }
 
  private:
-  ak_device device_;
-  View q_, c_, allow_;
-  int64_t q_dtype_, c_dtype_, rows_, n_, d_, k_, k_out_ = 0;
+  QueryCorpus a_;
+  View allow_;
+  int64_t k_, k_out_ = 0;
   size_t scores_slot_, ids_slot_;
   float *scores_data_;
   int32_t *ids_data_;
