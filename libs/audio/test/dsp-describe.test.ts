@@ -81,6 +81,7 @@ describe('describeAudio: level and loudness', () => {
       voicedRatio: 0,
       onsetCount: 0,
       onsetRate: 0,
+      onsetIntervalCv: null,
       silenceRatio: 1,
       zeroCrossingRate: 0,
     });
@@ -139,6 +140,18 @@ describe('describeAudio: onsets', () => {
     const d = describeAudio(clickTrain(5), SR);
     expect(d.onsetCount).toBe(5);
     expect(d.onsetRate).toBeCloseTo(2.5, 6);
+  });
+
+  it('onset regularity: a steady click train has interval CV ≈ 0, an irregular one does not, < 3 onsets → null', () => {
+    expect(describeAudio(clickTrain(5), SR).onsetIntervalCv).toBeLessThan(0.05);
+    const irregular = new Float32Array(2 * SR);
+    const times = [0.1, 0.2, 0.7, 0.85, 1.6];
+    for (const t of times) irregular[Math.round(t * SR)] = 0.9;
+    const gaps = times.slice(1).map((t, i) => t - times[i]!);
+    const mean = gaps.reduce((s, g) => s + g, 0) / gaps.length;
+    const cv = Math.sqrt(gaps.reduce((s, g) => s + (g - mean) ** 2, 0) / gaps.length) / mean;
+    expect(describeAudio(irregular, SR).onsetIntervalCv).toBeCloseTo(cv, 1);
+    expect(describeAudio(clickTrain(2), SR).onsetIntervalCv).toBeNull();
   });
 
   it('clicks over faint noise: 5 onsets, plus one where the noise starts when it is audible', () => {

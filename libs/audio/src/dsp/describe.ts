@@ -27,6 +27,11 @@ export interface AudioDescriptors {
   onsetCount: number;
   /** Onsets per second. */
   onsetRate: number;
+  /**
+   * Regularity of the gaps between onsets: their standard deviation over their mean (0 = a steady beat); null with
+   * fewer than 3 onsets.
+   */
+  onsetIntervalCv: number | null;
   /** Fraction of the clip in 10 ms blocks at or below −50 dBFS (or 30 dB under the loudest block, if lower). */
   silenceRatio: number;
   /** Sign changes per sample pair (a sine of f Hz gives 2f / sampleRate). */
@@ -70,8 +75,9 @@ export function describeAudio(x: Float32Array, sampleRate: number): AudioDescrip
     spectralFlatness: spectral.flatness,
     pitchHz: pitch.pitchHz,
     voicedRatio: pitch.voicedRatio,
-    onsetCount: spectral.onsets,
-    onsetRate: spectral.onsets / durationS,
+    onsetCount: spectral.onsets.length,
+    onsetRate: spectral.onsets.length / durationS,
+    onsetIntervalCv: intervalCv(spectral.onsets),
     silenceRatio: silence.ratio,
     zeroCrossingRate: x.length > 1 ? crossings / (x.length - 1) : 0,
   };
@@ -115,7 +121,8 @@ interface SpectralStats {
   centroidHz: number;
   rolloffHz: number;
   flatness: number;
-  onsets: number;
+  /** Onset times in seconds. */
+  onsets: number[];
 }
 
 /**
@@ -205,11 +212,11 @@ function centroidAndRolloff(mag: Float64Array, binHz: number): [number, number] 
  * frame whose energy rose. The last condition drops the broadband splatter of a sound that stops abruptly, which
  * raises many bins while the level falls.
  */
-function pickOnsets(flux: Float64Array, rising: Uint8Array, hopS: number): number {
+function pickOnsets(flux: Float64Array, rising: Uint8Array, hopS: number): number[] {
   const peakRadius = Math.max(1, Math.round(ONSET_PEAK_S / hopS));
   const meanRadius = Math.max(1, Math.round(ONSET_MEAN_S / hopS));
   const delta = ONSET_DELTA * flux.reduce((m, f) => Math.max(m, f), 0);
-  let count = 0;
+  const onsets: number[] = [];
   for (let t = 0; t < flux.length; t++) {
     const v = flux[t]!;
     const near = flux.subarray(Math.max(0, t - peakRadius), t + peakRadius + 1);
@@ -217,9 +224,18 @@ function pickOnsets(flux: Float64Array, rising: Uint8Array, hopS: number): numbe
     const around = flux.subarray(Math.max(0, t - meanRadius), t + meanRadius + 1);
     const mean = around.reduce((s, f) => s + f, 0) / around.length;
     if (rising[t] && v > mean + delta) {
-      count++;
+      onsets.push(t * hopS);
       t += peakRadius; // a plateau of equal maxima is one onset
     }
   }
-  return count;
+  return onsets;
+}
+
+/** Coefficient of variation of the gaps between consecutive times; null with fewer than two gaps. */
+function intervalCv(times: number[]): number | null {
+  if (times.length < 3) return null;
+  const gaps = times.slice(1).map((t, i) => t - times[i]!);
+  const mean = gaps.reduce((s, g) => s + g, 0) / gaps.length;
+  const variance = gaps.reduce((s, g) => s + (g - mean) ** 2, 0) / gaps.length;
+  return Math.sqrt(variance) / mean;
 }

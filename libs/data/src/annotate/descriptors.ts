@@ -29,7 +29,7 @@ export interface AcousticDescriptors {
    * Optional: coefficient of variation (standard deviation / mean) of the intervals between onsets. "Rhythmic"
    * needs it; without it several onsets are only "repeated".
    */
-  onsetIntervalCv?: number;
+  onsetIntervalCv?: number | null;
 }
 
 export type DescriptorAspect =
@@ -224,7 +224,7 @@ function rhythm(d: AcousticDescriptors): DescriptorWord | undefined {
   const { minOnsets, maxIntervalCv, minRate, maxRate } = T.rhythm;
   const n = d.onsetCount;
   const cv = d.onsetIntervalCv;
-  if (n >= minOnsets && cv !== undefined && cv <= maxIntervalCv && d.onsetRate >= minRate && d.onsetRate <= maxRate) {
+  if (n >= minOnsets && cv != null && cv <= maxIntervalCv && d.onsetRate >= minRate && d.onsetRate <= maxRate) {
     return {
       aspect: 'rhythm',
       adjective: 'rhythmic',
