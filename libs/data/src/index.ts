@@ -30,3 +30,11 @@ export {
   type SplitSummary,
   type SplitViolation,
 } from './splits/index.js';
+export { DebianPackageError, UNPACKED_STAMP, unpackDeb, unpackDebianPackage } from './sources/debian.js';
+export {
+  AUDIO_EXTENSIONS,
+  scanAudioFolder,
+  type FolderItem,
+  type FolderSidecar,
+  type ScanAudioFolderOptions,
+} from './sources/folder.js';
