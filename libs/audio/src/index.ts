@@ -1,2 +1,3 @@
 export * from './decode/index.js';
 export * from './dsp/index.js';
+export * from './encode/index.js';

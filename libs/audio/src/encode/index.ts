@@ -1,0 +1,1 @@
+export { encodeWav, type EncodeWavOptions } from './wav.js';
