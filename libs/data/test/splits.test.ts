@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeRng, pick } from '../src/annotate/rng.js';
 import type { ClipRecord, Split } from '../src/manifest.js';
-import { assignSplits, checkSplitInvariant, type SplitOptions } from '../src/splits/index.js';
+import { assignSplits, checkSplitInvariant, drawHeldOutCategories, type SplitOptions } from '../src/splits/index.js';
 
 const CATEGORIES = ['bell', 'dog', 'drum', 'piano', 'rain', 'speech', 'siren', 'car', 'bird', 'guitar'];
 const FRACTIONS = { train: 0.8, validation: 0.1, test: 0.1 };
@@ -152,5 +152,37 @@ describe('checkSplitInvariant', () => {
     const violations = checkSplitInvariant(records);
     expect(violations.map((v) => v.recording).sort()).toEqual([...mixture.recordings!].sort());
     expect(violations.every((v) => v.clips.includes(mixture.id))).toBe(true);
+  });
+});
+
+describe('drawHeldOutCategories', () => {
+  it('draws categories of a reasonable size until the share is reached, deterministically', () => {
+    // One huge category, many mid-sized ones, and singletons.
+    const records: ClipRecord[] = [];
+    for (let i = 0; i < 300; i++) records.push(clip(`big${i}`, ['speech']));
+    const sizes = new Map<string, number>();
+    for (let c = 0; c < 60; c++) {
+      const n = 2 + Math.floor(Math.random() * 8);
+      sizes.set(`cat${c}`, n);
+      for (let i = 0; i < n; i++) records.push(clip(`c${c}-${i}`, [`cat${c}`]));
+    }
+    for (let i = 0; i < 20; i++) records.push(clip(`one${i}`, [`single${i}`]));
+    const seed = Math.floor(Math.random() * 1e6);
+    const drawn = drawHeldOutCategories(records, { seed, share: 0.1, maxCategoryShare: 0.02 });
+    expect(drawn).toEqual(drawHeldOutCategories(records, { seed, share: 0.1, maxCategoryShare: 0.02 }));
+    expect(drawn).toEqual([...drawn].sort());
+    expect(drawn).not.toContain('speech'); // too big to vanish from training
+    expect(drawn.some((c) => c.startsWith('single'))).toBe(false); // a single clip is not a category
+    const held = drawn.reduce((s, c) => s + sizes.get(c)!, 0);
+    const largest = Math.max(...drawn.map((c) => sizes.get(c)!));
+    expect(held).toBeGreaterThanOrEqual(0.1 * records.length);
+    expect(held - largest).toBeLessThan(0.1 * records.length); // stops as soon as the share is reached
+    const summary = assignSplits(records, { seed, fractions: FRACTIONS, heldOutCategories: drawn });
+    expect(summary.heldOut).toEqual(drawn);
+    for (const r of records) if (drawn.includes(r.tags[0]!)) expect(r.split).toBe('test');
+  });
+
+  it('rejects a share outside [0, 1]', () => {
+    expect(() => drawHeldOutCategories([], { seed: 1, share: 1.5 })).toThrow(RangeError);
   });
 });

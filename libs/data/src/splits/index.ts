@@ -75,6 +75,40 @@ export function assignSplits(records: ClipRecord[], options: SplitOptions): Spli
   };
 }
 
+export interface HeldOutDraw {
+  seed: number | string;
+  /** Stop once the drawn categories hold at least this share of the clips (0–1). */
+  share: number;
+  /** Skip categories holding more than this share of the clips, so no big class vanishes from training. Default 0.02. */
+  maxCategoryShare?: number;
+  /** Skip categories with fewer clips than this; a single clip is not a category. Default 2. */
+  minCategoryClips?: number;
+  categoryOf?: (record: ClipRecord) => string;
+}
+
+/**
+ * Draws categories to hold out for test (pass them as SplitOptions.heldOutCategories): in seeded random order,
+ * categories of a reasonable size, until they hold `share` of the clips. Sorted.
+ */
+export function drawHeldOutCategories(records: readonly ClipRecord[], draw: HeldOutDraw): string[] {
+  if (!(draw.share >= 0 && draw.share <= 1)) throw new RangeError(`share must be in [0, 1], got ${draw.share}`);
+  const categoryOf = draw.categoryOf ?? defaultCategory;
+  const counts = new Map<string, number>();
+  for (const record of records) counts.set(categoryOf(record), (counts.get(categoryOf(record)) ?? 0) + 1);
+  const maxClips = (draw.maxCategoryShare ?? 0.02) * records.length;
+  const minClips = draw.minCategoryClips ?? 2;
+  const picked: string[] = [];
+  let held = 0;
+  for (const category of shuffle(makeRng(draw.seed), [...counts.keys()].sort())) {
+    if (held >= draw.share * records.length) break;
+    const n = counts.get(category)!;
+    if (n < minClips || n > maxClips) continue;
+    picked.push(category);
+    held += n;
+  }
+  return picked.sort();
+}
+
 function pickHeldOut(categories: string[], wanted: readonly string[] | number, rng: () => number): Set<string> {
   const known = [...new Set(categories)].sort();
   if (typeof wanted === 'number') {
