@@ -26,6 +26,8 @@ export {
 export {
   assignSplits,
   checkSplitInvariant,
+  drawHeldOutCategories,
+  type HeldOutDraw,
   type SplitOptions,
   type SplitSummary,
   type SplitViolation,
@@ -38,3 +40,41 @@ export {
   type FolderSidecar,
   type ScanAudioFolderOptions,
 } from './sources/folder.js';
+export { idPiece, type SourceItem } from './sources/item.js';
+export { parseDebianCopyright, type DebianCopyright } from './sources/debian-copyright.js';
+export {
+  importAsteriskPrompts,
+  importFolder,
+  importFreedesktopSounds,
+  importGcomprisSounds,
+  importLmmsSamples,
+  importSonicPiSamples,
+  NO_ASSERTION,
+  parseAsteriskPromptList,
+  SourceLayoutError,
+  spdxLicense,
+  type ImportFolderOptions,
+} from './sources/packages.js';
+export { DEBIAN_SOURCE_NAMES, DEBIAN_SOURCES, importDebianSource } from './sources/debian-sources.js';
+export {
+  buildClip,
+  CLIP_SAMPLE_RATE,
+  clipAudioPath,
+  ClipRejectedError,
+  MIN_CLIP_S,
+  SILENT_PEAK_DB,
+  writeFileAtomic,
+  type BuildClipOptions,
+  type BuiltClip,
+} from './build/clip.js';
+export { buildReport, type ReportOptions } from './report.js';
+export * from './mixtures/index.js';
+export {
+  GeneralMidiError,
+  generalMidiPlan,
+  renderGeneralMidi,
+  sliceNotes,
+  writeMidi,
+  type GmNote,
+  type RenderGeneralMidiOptions,
+} from './sources/general-midi.js';

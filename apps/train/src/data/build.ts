@@ -1,7 +1,7 @@
 // `data build`: sources → base clips (decoded, measured, captioned, written as 16 kHz WAV, in worker threads) →
 // splits by recording, with whole categories held out for test → mixtures drawn within each split → tag clusters
 // → manifest.jsonl (atomic) + report.html + build.json. Every finished clip is journaled, so a build killed at any
-// point resumes where it stopped; the manifest is written only at the end, and whole.
+// point resumes where it stopped (failed items are tried again); the manifest is written only at the end, and whole.
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { access, writeFile } from 'node:fs/promises';
@@ -118,7 +118,8 @@ export async function runDataBuild(options: DataBuildOptions): Promise<DataBuild
     const todo: SourceItem[] = [];
     for (const item of items) {
       const done = baseJournal.entries.get(item.id);
-      if (done?.error || (done?.clip && (await exists(join(outDir, done.clip.audio))))) continue;
+      // Built clips whose audio is still there are kept; failures are tried again (the cause may be fixed).
+      if (done?.clip && (await exists(join(outDir, done.clip.audio)))) continue;
       todo.push(item);
     }
     log(`base clips: ${items.length - todo.length} done before, ${todo.length} to build with ${pool.size} workers`);
@@ -147,7 +148,9 @@ export async function runDataBuild(options: DataBuildOptions): Promise<DataBuild
     base.sort((a, b) => (a.id < b.id ? -1 : 1));
 
     // 3. Splits by recording, whole categories held out.
-    const heldOut = drawHeldOutCategories(base, { seed, share: options.heldOutShare ?? 0.05 });
+    // No held-out category may be bigger than the whole held-out share.
+    const heldOutShare = options.heldOutShare ?? 0.05;
+    const heldOut = drawHeldOutCategories(base, { seed, share: heldOutShare, maxCategoryShare: heldOutShare });
     const splitSummary = assignSplits(base, {
       seed,
       fractions: options.fractions ?? DEFAULT_FRACTIONS,
@@ -173,7 +176,7 @@ export async function runDataBuild(options: DataBuildOptions): Promise<DataBuild
     for (const plan of plans) {
       const done = mixJournal.entries.get(plan.id);
       const same = done && JSON.stringify(done.plan) === JSON.stringify(plan);
-      if (same && (done.error || (done.record && (await exists(join(outDir, done.record.audio)))))) continue;
+      if (same && done.record && (await exists(join(outDir, done.record.audio)))) continue;
       mixTodo.push(plan);
     }
     log(`mixtures: ${plans.length - mixTodo.length} done before, ${mixTodo.length} to render`);

@@ -28,8 +28,8 @@ export interface BuildClipOptions {
 }
 
 export const CLIP_SAMPLE_RATE = 16000;
-/** Shorter clips are refused: too short to hear what they are. */
-export const MIN_CLIP_S = 0.1;
+/** Shorter clips are refused: single waveform cycles, not sounds (a closed hi-hat lasts 40 ms or more). */
+export const MIN_CLIP_S = 0.03;
 /** Clips whose peak is below this (dBFS) are refused as silent. */
 export const SILENT_PEAK_DB = -60;
 /** Resampling can overshoot full scale by a little; such clips are scaled to this peak instead of clipping. */
