@@ -505,6 +505,15 @@ describe('mixtureRecord', () => {
     }
   });
 
+  it('puts the tag, not a part caption with its own comma, into a short caption', () => {
+    const commaBase = base.map((r, i) => (i % 2 ? { ...r, captionShort: `${r.tags[0]}, dark and tonal` } : r));
+    const commaClips = byId(commaBase);
+    for (const plan of planMixtures(commaBase, { count: 60, seed: 'comma' })) {
+      const s = mixtureRecord(plan, commaClips, makeRng(plan.id), 'x.wav').captionShort;
+      expect(s, s).not.toContain('dark and tonal');
+    }
+  });
+
   it('writes long captions in limits that name every part and keep quotations intact', () => {
     const { min, max, sentences: most } = MIXTURE_CAPTION_LIMITS.long;
     expect(max).toBeGreaterThanOrEqual(45);

@@ -319,8 +319,11 @@ function context(plan: MixturePlan, records: ClipRecord[]): MutableCtx {
   // would muddle that, so the tag stands in for it.
   // Likewise, 'levels' says which part is faint: a part caption that calls its sound loud or quiet would muddle that.
   const clash = plan.kind === 'repeat' ? COUNTING : plan.kind === 'levels' ? LEVEL : undefined;
+  // A part caption with its own comma ("church bell, dark and tonal") blurs where one part ends and the next
+  // begins in "A, then B": the tag stands in for it too.
   const clashes = (text: string | undefined): boolean =>
-    clash !== undefined && text !== undefined && clash.test(text.replace(QUOTED, ''));
+    text !== undefined &&
+    (text.replace(QUOTED, '').includes(',') || (clash !== undefined && clash.test(text.replace(QUOTED, ''))));
   const np = (i: number, adjective?: string): string => {
     const tag = voices[i]!.tag;
     const phrase = adjective ? `${adjective} ${tag}` : tag;
