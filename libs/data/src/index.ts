@@ -63,7 +63,6 @@ export {
   ClipRejectedError,
   MIN_CLIP_S,
   SILENT_PEAK_DB,
-  writeFileAtomic,
   type BuildClipOptions,
   type BuiltClip,
 } from './build/clip.js';
@@ -78,3 +77,4 @@ export {
   type GmNote,
   type RenderGeneralMidiOptions,
 } from './sources/general-midi.js';
+export { fileExists, writeFileAtomic } from './fs.js';

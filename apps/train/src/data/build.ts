@@ -4,7 +4,7 @@
 // point resumes where it stopped (failed items are tried again); the manifest is written only at the end, and whole.
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { access, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 
 import {
   assignSplits,
@@ -14,6 +14,7 @@ import {
   clusterTags,
   DEBIAN_SOURCE_NAMES,
   drawHeldOutCategories,
+  fileExists,
   importDebianSource,
   importFolder,
   planMixtures,
@@ -74,8 +75,6 @@ export interface DataBuildSummary {
 type BaseEntry = { id: string; clip?: BuiltClip; error?: string };
 type MixtureEntry = { id: string; plan: MixturePlan; record?: ClipRecord; error?: string };
 
-const exists = (path: string) => access(path).then(() => true, () => false);
-
 export async function runDataBuild(options: DataBuildOptions): Promise<DataBuildSummary> {
   const started = Date.now();
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -119,7 +118,7 @@ export async function runDataBuild(options: DataBuildOptions): Promise<DataBuild
     for (const item of items) {
       const done = baseJournal.entries.get(item.id);
       // Built clips whose audio is still there are kept; failures are tried again (the cause may be fixed).
-      if (done?.clip && (await exists(join(outDir, done.clip.audio)))) continue;
+      if (done?.clip && (await fileExists(join(outDir, done.clip.audio)))) continue;
       todo.push(item);
     }
     log(`base clips: ${items.length - todo.length} done before, ${todo.length} to build with ${pool.size} workers`);
@@ -176,7 +175,7 @@ export async function runDataBuild(options: DataBuildOptions): Promise<DataBuild
     for (const plan of plans) {
       const done = mixJournal.entries.get(plan.id);
       const same = done && JSON.stringify(done.plan) === JSON.stringify(plan);
-      if (same && done.record && (await exists(join(outDir, done.record.audio)))) continue;
+      if (same && done.record && (await fileExists(join(outDir, done.record.audio)))) continue;
       mixTodo.push(plan);
     }
     log(`mixtures: ${plans.length - mixTodo.length} done before, ${mixTodo.length} to render`);

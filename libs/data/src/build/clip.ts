@@ -1,8 +1,7 @@
 // One source item → one manifest clip: decode, downmix and resample to 16 kHz, cut to the maximum duration,
 // measure, tag, caption, and write the audio as 16-bit WAV. Clips that carry nothing to learn from (digital
 // silence, a few milliseconds) are refused with a reason, so a build can report them instead of training on them.
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 
 import { decodeFile, describeAudio, encodeWav, prepareAudio } from '@aurola/audio';
 
@@ -10,6 +9,7 @@ import { RuleCaptioner, type Captioner } from '../annotate/captioner.js';
 import { describeInWords } from '../annotate/descriptors.js';
 import { makeRng } from '../annotate/rng.js';
 import { tagsFromLabels } from '../annotate/tags.js';
+import { writeFileAtomic } from '../fs.js';
 import type { ClipRecord } from '../manifest.js';
 import type { SourceItem } from '../sources/item.js';
 
@@ -49,14 +49,6 @@ export class ClipRejectedError extends Error {
 
 /** The audio path of a clip inside the build folder. */
 export const clipAudioPath = (id: string): string => `audio/${id}.wav`;
-
-/** Writes a file so that it either fully exists or not at all (temp file, then rename). */
-export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, bytes);
-  await rename(temp, path);
-}
 
 /** Decodes, measures and captions `item`; writes its audio under `opts.outDir`. Throws AudioDecodeError or ClipRejectedError. */
 export async function buildClip(item: SourceItem, opts: BuildClipOptions): Promise<BuiltClip> {

@@ -7,6 +7,8 @@ import { execFile } from 'node:child_process';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 
+import { fileExists } from '../fs.js';
+
 /** A failed package step: `command` is what ran (e.g. "apt-get download sonic-pi-samples"), `stderr` its output. */
 export class DebianPackageError extends Error {
   constructor(
@@ -44,15 +46,6 @@ function run(file: string, args: string[], cwd: string): Promise<RunFailure | nu
   });
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The stamp's content: which archive the tree came from, so a different .deb unpacks afresh. */
 async function stampFor(debPath: string): Promise<string> {
   const info = await stat(debPath);
@@ -66,7 +59,7 @@ async function stampFor(debPath: string): Promise<string> {
 export async function unpackDeb(debPath: string, outDir: string): Promise<string> {
   const deb = resolve(debPath);
   const out = resolve(outDir);
-  if (!(await exists(deb))) {
+  if (!(await fileExists(deb))) {
     throw new DebianPackageError(basename(deb), `dpkg -x ${deb} ${out}`, `${deb} does not exist`);
   }
   const stamp = join(out, UNPACKED_STAMP);

@@ -4,12 +4,13 @@
 // tail, so no note bleeds into the next); FluidSynth renders it in one run, and the render is cut back into notes.
 // A clip ends once its tail falls below −60 dBFS. Commands run through execFile (no shell).
 import { execFile } from 'node:child_process';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
 import { decodeFile, encodeWav, prepareAudio, toMono } from '@aurola/audio';
 
 import { GM_FAMILIES, GM_PERCUSSION } from '../annotate/vocabulary/gm.js';
+import { fileExists, writeFileAtomic } from '../fs.js';
 import { idPiece, type SourceItem } from './item.js';
 
 export const GENERAL_MIDI_SOURCE = 'fluid-soundfont-gm';
@@ -377,15 +378,6 @@ function slotsOf(notes: GmNote[]): NoteSlot[] {
   });
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 // FluidSynth exits 0 even when it could not load a file it was given; it says so on stderr.
 const FLUIDSYNTH_FAILED = /fluidsynth: (error|panic)|not a SoundFont or MIDI file/i;
 
@@ -414,12 +406,6 @@ async function readRender(wav: string): Promise<Float32Array> {
   if (audio.sampleRate === SAMPLE_RATE) return mono;
   const maxS = mono.length / audio.sampleRate + 1; // the whole render, not the default 30 s
   return prepareAudio([mono], audio.sampleRate, { targetRate: SAMPLE_RATE, maxS });
-}
-
-/** Written under a temporary name first, so an interrupted run never leaves a partial clip that looks done. */
-async function writeAtomically(file: string, bytes: Uint8Array): Promise<void> {
-  await writeFile(`${file}.tmp`, bytes);
-  await rename(`${file}.tmp`, file);
 }
 
 interface RenderContext {
@@ -452,7 +438,7 @@ async function renderGroup(ctx: RenderContext, group: RenderGroup): Promise<void
     await runFluidsynth(ctx.fluidsynth, args);
     const clips = sliceNotes(await readRender(wav), SAMPLE_RATE, slots);
     for (const [i, note] of group.notes.entries()) {
-      await writeAtomically(clipFile(ctx.outDir, note), encodeWav([clips[i]!], SAMPLE_RATE));
+      await writeFileAtomic(clipFile(ctx.outDir, note), encodeWav([clips[i]!], SAMPLE_RATE));
     }
   } finally {
     await rm(mid, { force: true });
@@ -486,7 +472,7 @@ export async function renderGeneralMidi(opts: RenderGeneralMidiOptions): Promise
   await mkdir(ctx.outDir, { recursive: true });
   try {
     for (const [i, group] of groups.entries()) {
-      const done = await Promise.all(group.notes.map((n) => exists(clipFile(ctx.outDir, n))));
+      const done = await Promise.all(group.notes.map((n) => fileExists(clipFile(ctx.outDir, n))));
       if (!done.every(Boolean)) await renderGroup(ctx, group);
       opts.onProgress?.(i + 1, groups.length);
     }

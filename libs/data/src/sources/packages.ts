@@ -2,10 +2,11 @@
 // tree (`unpackDebianPackage` makes one; an installed package works with root '/') and returns SourceItems with
 // labels for tagging and the licence of each file from the package's copyright file. General MIDI renders are in
 // ./general-midi.ts. DEBIAN_SOURCES ties each source to the packages it needs.
-import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 
+import { writeFileAtomic } from '../fs.js';
 import { parseDebianCopyright, type DebianCopyright } from './debian-copyright.js';
 import { scanAudioFolder, AUDIO_EXTENSIONS, type ScanAudioFolderOptions } from './folder.js';
 import { idPiece, type SourceItem } from './item.js';
@@ -145,9 +146,7 @@ export async function importGcomprisSounds(root: string, extractDir: string): Pr
       const bytes = entry.read();
       const size = await stat(file).then((s) => s.size, () => -1);
       if (size !== bytes.length) {
-        await mkdir(dirname(file), { recursive: true });
-        await writeFile(`${file}.tmp`, bytes);
-        await rename(`${file}.tmp`, file);
+        await writeFileAtomic(file, bytes);
       }
       const folder = basename(dirname(entry.path));
       const pathId = entry.path.replace(/^gcompris\/src\/(activities\/)?/, '').replace(/\/resource\//, '/');
