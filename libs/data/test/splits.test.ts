@@ -155,6 +155,26 @@ describe('checkSplitInvariant', () => {
   });
 });
 
+describe('assignSplits strata', () => {
+  it('splits each source to the fractions, so big recordings of one source are not all dealt to train', () => {
+    const records: ClipRecord[] = [];
+    const groups = 20 + Math.floor(Math.random() * 20);
+    for (let g = 0; g < groups; g++) {
+      for (let n = 0; n < 12; n++) records.push({ ...clip(`gm${g}-${n}`, ['note'], [`program-${g}`]), source: 'gm' });
+    }
+    const singles = 400 + Math.floor(Math.random() * 400);
+    for (let i = 0; i < singles; i++) records.push({ ...clip(`s${i}`, ['speech']), source: 'speech' });
+    assignSplits(records, { seed: Math.random(), fractions: FRACTIONS });
+    expect(checkSplitInvariant(records)).toEqual([]);
+    for (const [source, size, unit] of [['gm', groups * 12, 12], ['speech', singles, 1]] as const) {
+      for (const split of ['train', 'validation', 'test'] as const) {
+        const n = records.filter((r) => r.source === source && r.split === split).length;
+        expect(Math.abs(n - FRACTIONS[split] * size), `${source} ${split}`).toBeLessThanOrEqual(unit);
+      }
+    }
+  });
+});
+
 describe('drawHeldOutCategories', () => {
   it('draws categories of a reasonable size until the share is reached, deterministically', () => {
     // One huge category, many mid-sized ones, and singletons.

@@ -1,7 +1,9 @@
 // Splits by source recording (DESIGN.md §3): no recording, and no clip cut or mixed from it, appears in two splits.
 // Clips that share a recording are linked; each connected component of that graph goes to one split whole. Whole
 // held-out categories go to test, so that test measures zero-shot generalisation to sounds training never saw; the
-// other components are dealt out to reach the requested fractions of clips.
+// other components are dealt out to reach the requested fractions of clips within each stratum (by default each
+// source), so that every split sees every source: dealing big components corpus-wide would hand one source's
+// large recordings (all notes of an instrument) to train alone.
 //
 // A clip's recordings are `recordings ?? [id]`: a clip without `recordings` is its own recording, named by its id.
 // A mixture lists the recordings of all its parts (each part's `recordings ?? [id]`).
@@ -16,6 +18,8 @@ export interface SplitOptions {
   heldOutCategories?: readonly string[] | number;
   /** A clip's category; default its first (most specific) tag, else its source. */
   categoryOf?: (record: ClipRecord) => string;
+  /** Strata whose clips are split to the fractions separately; default the clip's source. */
+  stratumOf?: (record: ClipRecord) => string;
 }
 
 export interface SplitSummary {
@@ -56,16 +60,32 @@ export function assignSplits(records: ClipRecord[], options: SplitOptions): Spli
     for (const i of component) records[i]!.split = split;
     counts[split] += component.length;
   };
-  const rest: number[][] = [];
+  // A component's stratum is its first clip's; held-out clips count towards their stratum's test share.
+  const stratumOf = options.stratumOf ?? ((r: ClipRecord) => r.source);
+  const strata = new Map<string, { size: number; counts: Record<Split, number>; components: number[][] }>();
   for (const component of components) {
-    if (component.some((i) => heldOut.has(categoryOf(records[i]!)))) place(component, 'test');
-    else rest.push(component);
+    const key = stratumOf(records[component[0]!]!);
+    let stratum = strata.get(key);
+    if (!stratum) strata.set(key, (stratum = { size: 0, counts: { train: 0, validation: 0, test: 0 }, components: [] }));
+    stratum.size += component.length;
+    if (component.some((i) => heldOut.has(categoryOf(records[i]!)))) {
+      place(component, 'test');
+      stratum.counts.test += component.length;
+    } else {
+      stratum.components.push(component);
+    }
   }
-  // Largest first (ties in seeded random order), each to the open split furthest below its target.
+  // Within each stratum: largest first (ties in seeded random order), each to the open split furthest below its
+  // target.
   const open = SPLITS.filter((split) => fractions[split] > 0);
-  for (const component of shuffle(rng, rest).sort((a, b) => b.length - a.length)) {
-    const deficit = (split: Split): number => fractions[split] * records.length - counts[split];
-    place(component, open.reduce((best, split) => (deficit(split) > deficit(best) ? split : best)));
+  for (const key of [...strata.keys()].sort()) {
+    const stratum = strata.get(key)!;
+    const deficit = (split: Split): number => fractions[split] * stratum.size - stratum.counts[split];
+    for (const component of shuffle(rng, stratum.components).sort((a, b) => b.length - a.length)) {
+      const split = open.reduce((best, s) => (deficit(s) > deficit(best) ? s : best));
+      place(component, split);
+      stratum.counts[split] += component.length;
+    }
   }
   return {
     heldOut: [...heldOut].sort(),
