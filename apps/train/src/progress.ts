@@ -52,7 +52,8 @@ export class Progress {
   line(): string {
     const elapsed = (Date.now() - this.start) / 1000;
     const rate = elapsed > 0 ? this.done / elapsed : 0;
-    const eta = rate > 0 ? (this.total - this.done) / rate : Number.POSITIVE_INFINITY;
+    const left = this.total - this.done;
+    const eta = left <= 0 ? 0 : rate > 0 ? left / rate : Number.POSITIVE_INFINITY;
     const pct = this.total > 0 ? (100 * this.done) / this.total : 100;
     const width = 24;
     const filled = Math.round((width * pct) / 100);
