@@ -69,13 +69,23 @@ function sourcesSection(records: readonly ClipRecord[]): string {
   ]);
 }
 
+/** The licence identifiers an SPDX-style expression names ("(MIT OR Apache-2.0) AND CC0-1.0" → three). */
+function licencesIn(expression: string): string[] {
+  const ids = expression.split(/\s+(?:AND|OR|WITH)\s+|[()]/).map((id) => id.trim());
+  return [...new Set(ids.filter((id) => id !== ''))];
+}
+
+// Per licence identifier rather than per expression: mixtures combine their parts' licences into many distinct
+// expressions, and what a user needs to know is how much of the corpus each licence touches.
 function licencesSection(records: readonly ClipRecord[]): string {
   const byLicence = new Map<string, { clips: number; seconds: number }>();
   for (const r of records) {
-    const e = byLicence.get(r.license) ?? { clips: 0, seconds: 0 };
-    e.clips++;
-    e.seconds += r.durationS;
-    byLicence.set(r.license, e);
+    for (const licence of licencesIn(r.license)) {
+      const e = byLicence.get(licence) ?? { clips: 0, seconds: 0 };
+      e.clips++;
+      e.seconds += r.durationS;
+      byLicence.set(licence, e);
+    }
   }
   const sorted = [...byLicence].sort((a, b) => b[1].clips - a[1].clips || compareNames(a[0], b[0]));
   const rows = sorted.map(([l, e]): Cell[] => [l, e.clips, num(formatHoursMinutes(e.seconds))]);
@@ -84,7 +94,7 @@ function licencesSection(records: readonly ClipRecord[]): string {
     segments: [{ series: 'clips', value: e.clips }],
     note: `${formatInt(e.clips)} · ${formatHoursMinutes(e.seconds)}`,
   }));
-  return section('Clips and duration per licence', [
+  return section('Clips and duration per licence (a mixture counts under each licence of its parts)', [
     table({ id: 'licences', head: ['licence', 'clips', 'duration'], rows }),
     barChart(bars, { id: 'chart-licences', title: 'Clips per licence', xLabel: 'clips', colours: CLIPS_COLOURS }),
   ]);

@@ -483,6 +483,7 @@ describe('mixtureRecord', () => {
       expect(rec.recordings).toEqual([...new Set(parts.flatMap(recordingsOf))].sort());
       const licences: string[] = [];
       for (const p of parts) if (!licences.includes(p.license)) licences.push(p.license);
+      licences.sort();
       const expected =
         licences.length === 1 ? licences[0] : licences.map((l) => (/ OR /.test(l) ? `(${l})` : l)).join(' AND ');
       expect(rec.license).toBe(expected);

@@ -241,9 +241,9 @@ export const MIXTURE_PHRASING_COUNTS: Readonly<Record<MixtureKind, { short: numb
 
 /**
  * The manifest record of a mixture. `parts` holds the base clips' records by id; `audio` is the path of the rendered
- * mixture. Licence: the parts' distinct licences joined with " AND " (one with " OR " in parentheses); recordings:
- * the union of the parts'; tags: the union in part order; tag clusters: the sorted union. Captions are drawn with
- * `rng`. Throws an Error naming the clip when a part's record is missing.
+ * mixture. Licence: the parts' distinct licences, sorted, joined with " AND " (one with " OR " in parentheses);
+ * recordings: the union of the parts'; tags: the union in part order; tag clusters: the sorted union. Captions are
+ * drawn with `rng`. Throws an Error naming the clip when a part's record is missing.
  */
 export function mixtureRecord(
   plan: MixturePlan,
@@ -256,7 +256,8 @@ export function mixtureRecord(
     if (!r) throw new Error(`mixtureRecord: no record for clip "${id}" (a part of mixture "${plan.id}")`);
     return r;
   });
-  const licences = [...new Set(records.map((r) => r.license.trim()))];
+  // Sorted, so that the same parts' licences make one expression whatever the order of the parts.
+  const licences = [...new Set(records.map((r) => r.license.trim()))].sort();
   const ctx = context(plan, records);
   return {
     id: plan.id,
