@@ -1,6 +1,7 @@
-// @aurola/args — argument checks shared by the libraries' public functions, with the conventions of Node's own
-// APIs: TypeError for a value of the wrong kind, RangeError for a number outside its domain. Every message names
-// the argument and shows what was passed.
+// @aurola/args — what every library shares: argument checks for public functions, with the conventions of Node's
+// own APIs (TypeError for a value of the wrong kind, RangeError for a number outside its domain; every message names
+// the argument and shows what was passed), and the seeded random number generator (./rng.ts).
+export { makeRng, type Rng } from './rng.js';
 
 /** A short, safe rendering of any value for an error message. */
 export function show(v: unknown): string {

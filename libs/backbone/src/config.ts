@@ -22,7 +22,10 @@ export interface DecoderArchitecture {
   ropeTheta: number;
   /** Longest sequence the rotary tables cover. */
   maxPositions: number;
-  /** Audio encoder: convolutions with GELU (padding kernel/2, so frames out = floor((in − 1) / stride) + 1), then a linear map to hiddenSize. */
+  /**
+   * Audio encoder: convolutions with GELU, each padded by floor(kernel / 2) on both sides (frames out =
+   * floor((in + 2·floor(k/2) − k) / stride) + 1), then a linear map to hiddenSize.
+   */
   audioConvs: AudioConvLayer[];
 }
 
