@@ -946,8 +946,72 @@ ak_status hybrid_nce(const void *A, const void *T, ak_dtype dt, int64_t B, int64
   return ok ? AK_OK : ak::fail(AK_ERR_OUT_OF_MEMORY, "hybrid_nce: out of memory for a %lld-row stripe", static_cast<long long>(B));
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// Plain f32 GEMM on strided operands (the training engine's linear layers): C is cut into a grid of blocks, one per
+// thread, each computed by the single-threaded blocked gemm with the thread's own packing buffers.
+// ---------------------------------------------------------------------------------------------------------------
+constexpr double kGemmFmaPerThread = 1 << 17;  // below this much work per thread, fewer threads are faster
+
+// The tr × tc grid of C blocks (rows cut at multiples of MR, columns at multiples of NR) that minimises one thread's
+// cost: its multiply-adds plus the packing of its rows of A and columns of B (a packed element costs about as much
+// as 2·VW multiply-adds, i.e. one vector FMA pair). A tall C is cut by rows, a wide one by columns, a square one both.
+void gemm_grid(int64_t m, int64_t n, int64_t k, int threads, int *tr, int *tc) {
+  const int64_t mu = (m + MR - 1) / MR, nu = (n + NR - 1) / NR;
+  const double work = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
+  const int nt = static_cast<int>(std::max<double>(1.0, std::min<double>(threads, work / kGemmFmaPerThread)));
+  double best = std::numeric_limits<double>::infinity();
+  *tr = *tc = 1;
+  for (int r = 1; r <= nt && r <= mu; ++r) {
+    const int c = static_cast<int>(std::min<int64_t>(nt / r, nu));
+    const double rows = static_cast<double>((mu + r - 1) / r * MR), cols = static_cast<double>((nu + c - 1) / c * NR);
+    const double cost = rows * cols + 2.0 * VW * (rows + cols);
+    if (cost < best) best = cost, *tr = r, *tc = c;
+  }
+}
+
+// Naive fallback for a block when its packing buffers cannot be allocated.
+void gemm_naive(int64_t m, int64_t n, int64_t k, const float *A, int64_t a_rs, int64_t a_cs, const float *B,
+                int64_t b_rs, int64_t b_cs, float *C, int64_t ldc, bool accumulate) {
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      float sum = 0.f;
+      for (int64_t p = 0; p < k; ++p) sum += A[i * a_rs + p * a_cs] * B[p * b_rs + j * b_cs];
+      C[i * ldc + j] = (accumulate ? C[i * ldc + j] : 0.f) + sum;
+    }
+}
+
+void gemm_f32(int64_t m, int64_t n, int64_t k, const float *A, int64_t a_rs, int64_t a_cs, const float *B,
+              int64_t b_rs, int64_t b_cs, float *C, int64_t ldc, bool accumulate, int threads) {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {  // an empty sum: C = 0, or unchanged when accumulating
+    if (!accumulate)
+      for (int64_t i = 0; i < m; ++i) std::memset(C + i * ldc, 0, static_cast<size_t>(n) * 4);
+    return;
+  }
+  if (threads <= 0) threads = omp_get_max_threads();
+  int tr, tc;
+  gemm_grid(m, n, k, threads, &tr, &tc);
+#pragma omp parallel num_threads(tr * tc) if (tr * tc > 1)
+  {
+    // Blocks are dealt round-robin, so a smaller team than asked for (nested parallelism) still covers them all.
+    for (int blk = omp_get_thread_num(); blk < tr * tc; blk += omp_get_num_threads()) {
+      const int64_t i0 = split_point(m, tr, blk / tc, MR), i1 = split_point(m, tr, blk / tc + 1, MR);
+      const int64_t j0 = split_point(n, tc, blk % tc, NR), j1 = split_point(n, tc, blk % tc + 1, NR);
+      if (i1 <= i0 || j1 <= j0) continue;
+      const float *a = A + i0 * a_rs, *b = B + j0 * b_cs;
+      float *c = C + i0 * ldc + j0;
+      GemmWorkspace ws;
+      if (ws.init(std::min(NC, j1 - j0)))
+        gemm(i1 - i0, j1 - j0, k, Operand{a, AK_F32, a_rs, a_cs}, Operand{b, AK_F32, b_rs, b_cs}, c, ldc, accumulate,
+             ws);
+      else
+        gemm_naive(i1 - i0, j1 - j0, k, a, a_rs, a_cs, b, b_rs, b_cs, c, ldc, accumulate);
+    }
+  }
+}
+
 }  // namespace
 
-const KernelTable table = {AK_STRINGIFY(AK_ISA), convert, similarity, search_topk, hybrid_nce};
+const KernelTable table = {AK_STRINGIFY(AK_ISA), convert, similarity, search_topk, hybrid_nce, gemm_f32};
 
 }  // namespace ak::cpu::AK_ISA

@@ -15,6 +15,12 @@ struct KernelTable {
                            int32_t *out_ids, int threads);
   ak_status (*hybrid_nce)(const void *A, const void *T, ak_dtype dtype, int64_t B, int64_t d, const int32_t *groups,
                           const ak_nce_params &params, float *loss, float *dA, float *dT, int threads);
+  // C (m×n, leading dimension ldc) = A·B, or += with accumulate; A [m, k] and B [k, n] are strided f32 views
+  // (element (r, c) of A at A[r·a_rs + c·a_cs]; a_rs or a_cs must be 1, likewise for B). The blocked GEMM, threaded
+  // over a grid of C blocks with per-thread packing buffers; each element is summed in a fixed order whatever the
+  // thread count. threads ≤ 0 means all cores. The training engine's float linear layers run on it.
+  void (*gemm_f32)(int64_t m, int64_t n, int64_t k, const float *A, int64_t a_rs, int64_t a_cs, const float *B,
+                   int64_t b_rs, int64_t b_cs, float *C, int64_t ldc, bool accumulate, int threads);
 };
 
 namespace generic { extern const KernelTable table; }
