@@ -5,3 +5,6 @@ export type { AudioConvLayer, DecoderArchitecture, ModelConfig, SpecialTokens } 
 export { GRAPH_IO, MODEL_FILES, ModelDirectoryError, parseModelConfig, readModelDirectory } from './model-directory.js';
 export { OnnxMllmBackbone, type LoadOptions } from './onnx-backbone.js';
 export { AUROLA_TOKENS, randomModel, writeModelDirectory, type ModelFiles, type RandomModelOptions } from './write-model.js';
+export { audioTokenCount } from './onnx/audio-encoder.js';
+export { referenceAudioEncoder, referenceDecoder, referenceEmbed, type DecoderInputs, type Tensor64 } from './reference.js';
+export { checkDecoderWeights, randomDecoderWeights, type DecoderLayerWeights, type DecoderWeights } from './weights.js';

@@ -23,3 +23,4 @@ export {
   type KernelOptions,
   type SearchOptions,
 } from './api.js';
+export { EngineModel, type AdamWOptions, type EngineBatchInput, type EngineConfig, type EngineTensor } from './engine.js';

@@ -1,5 +1,9 @@
-// @aurola/train — training aurola's own model on the native engine.
-export { learningRate, type CosineSchedule } from './schedule.js';
+// @aurola/train — training aurola's own model on the native engine: the model and its weights, batches, the
+// contrastive and yes/no steps, AdamW with a schedule and clipping, checkpoints, and export to a model directory.
+export { l2Normalize, l2NormalizeBackward, packBatch, type EngineBatch, type PackOptions, type PromptSequence } from './batch.js';
+export { loadCheckpoint, readCheckpointState, saveCheckpoint, type CheckpointState } from './checkpoint.js';
+export { TrainableModel, type CreateModelOptions } from './model.js';
+export { AdamW, type AdamWSettings, type StepReport } from './optimizer.js';
 export {
   decodeSafetensors,
   encodeSafetensors,
@@ -8,3 +12,6 @@ export {
   writeSafetensors,
   type F32Tensor,
 } from './safetensors.js';
+export { learningRate, type CosineSchedule } from './schedule.js';
+export { contrastiveStep, yesNoStep, type ContrastiveOptions, type StepOptions } from './steps.js';
+export { audioSequence, rerankSequence, textSequence } from './prompts.js';
