@@ -15,3 +15,4 @@ export {
 export { learningRate, type CosineSchedule } from './schedule.js';
 export { contrastiveStep, yesNoStep, type ContrastiveOptions, type StepOptions } from './steps.js';
 export { audioSequence, rerankSequence, textSequence } from './prompts.js';
+export { MINI_ARCH, SMALL_ARCH } from './presets.js';
