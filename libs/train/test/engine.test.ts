@@ -100,6 +100,29 @@ describe('training steps', () => {
     b.model.close();
   });
 
+  it('is deterministic: the same seed gives the same weights after training, on 1 or 2 threads', async () => {
+    const seed = Math.floor(Math.random() * 1e6);
+    const base = setup(seed);
+    const p = pairsOf(base, 4); // one draw of the (random) data for all runs
+    base.model.close();
+    const trained = async (threads: number) => {
+      const s = setup(seed);
+      const model = TrainableModel.fromWeights(s.model.arch, s.files.weights, threads);
+      s.model.close();
+      const optimizer = new AdamW(model, { schedule: { lr: 1e-3, warmupSteps: 1, totalSteps: 10 } });
+      for (let i = 0; i < 3; i++) {
+        await contrastiveStep(model, p.audio, p.text, { padId: s.padId });
+        optimizer.apply();
+      }
+      const params = model.engine.params().slice();
+      model.close();
+      return params;
+    };
+    const one = await trained(1);
+    expect(await trained(1)).toEqual(one);
+    expect(await trained(2)).toEqual(one);
+  });
+
   it('resumes from a checkpoint to exactly the next loss of an uninterrupted run', async () => {
     const seed = Math.floor(Math.random() * 1e6);
     const schedule = { lr: 2e-3, warmupSteps: 2, totalSteps: 20 };
