@@ -1,9 +1,10 @@
-// aurola-train command line. `data build` makes the training corpus; the training commands come with the trainer.
+// aurola-train command line: `data build` makes the training corpus, `train` trains, evaluates and exports a model.
 import { parseArgs } from 'node:util';
 
 import { DEBIAN_SOURCE_NAMES, SPLITS, type Split } from '@aurola/data';
 
 import { DEFAULT_FRACTIONS, DEFAULT_TARGETS, runDataBuild, type FolderSource } from './data/build.js';
+import { TRAIN_USAGE, trainCommand } from './train-command.js';
 
 const USAGE = `usage: aurola-train data build [options]
 
@@ -40,8 +41,9 @@ function positiveNumber(name: string, value: string | undefined, fallback: numbe
 
 export async function main(argv: string[]): Promise<number> {
   const [group, command, ...rest] = argv;
+  if (group === 'train') return trainCommand(argv.slice(1));
   if (group !== 'data' || command !== 'build') {
-    process.stderr.write(USAGE);
+    process.stderr.write(`${USAGE}\n${TRAIN_USAGE}`);
     return group === '--help' || group === '-h' ? 0 : 2;
   }
   const { values } = parseArgs({

@@ -16,3 +16,7 @@ export { learningRate, type CosineSchedule } from './schedule.js';
 export { contrastiveStep, yesNoStep, type ContrastiveOptions, type StepOptions } from './steps.js';
 export { audioSequence, rerankSequence, textSequence } from './prompts.js';
 export { MINI_ARCH, SMALL_ARCH } from './presets.js';
+export { FeatureCache, loadCorpus, vocabularyOf, type CorpusClip } from './pipeline/corpus.js';
+export { evaluateSplit, evaluateWithRerank, type RerankEvaluation } from './pipeline/evaluate.js';
+export { defaultRunConfig, runTraining, type RunConfig, type RunResult } from './pipeline/run.js';
+export { embedSequences, trainRerank, trainRetrieval, trainText, type HybridNceSettings, type RunContext, type StageSettings } from './pipeline/stages.js';

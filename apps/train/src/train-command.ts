@@ -1,0 +1,103 @@
+// `aurola-train train`: a whole training run (stage 1, stage 2, re-ranker, evaluation, export) into a run folder,
+// with a progress line per stage. Settings: the defaults of defaultRunConfig, then a JSON config file, then flags.
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+
+import { defaultRunConfig, runTraining, type RunConfig } from '@aurola/train';
+
+import { Progress } from './progress.js';
+
+export const TRAIN_USAGE = `usage: aurola-train train --manifest FILE --out DIR [options]
+
+Trains aurola's model on a data-build manifest: stage 1 (caption paraphrases), stage 2 (Hybrid-NCE), the yes/no
+re-ranker, evaluation on the test split (and zero-shot on held-out categories) with re-ranking tuned on validation,
+and the exported model directory <out>/model. Resumes after an interruption.
+
+  --config FILE          JSON with any of the run settings (see <out>/config.json of a run for all of them)
+  --preset NAME          tiny | mini (default) | small
+  --seed N               (default 1)
+  --text-steps N --retrieval-steps N --rerank-steps N
+  --batch N              pairs per step in every stage
+  --threads N            engine threads (default: all cores)
+`;
+
+/** Recursively overrides `base` with the keys of `patch`; unknown keys are an error naming them. */
+function merge<T>(base: T, patch: unknown, path = 'config'): T {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) throw new TypeError(`${path} must be an object`);
+  const out = { ...(base as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(patch)) {
+    if (!(key in out)) throw new RangeError(`${path}.${key} is not a run setting`);
+    const current = out[key];
+    if (typeof current === 'object' && current !== null && !Array.isArray(current)) out[key] = merge(current, value, `${path}.${key}`);
+    else if (typeof value !== typeof current) throw new TypeError(`${path}.${key} must be a ${typeof current}, got ${JSON.stringify(value)}`);
+    else out[key] = value;
+  }
+  return out as T;
+}
+
+function count(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`--${name} must be a non-negative integer, got "${value}"`);
+  return n;
+}
+
+export async function trainCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      manifest: { type: 'string' },
+      out: { type: 'string' },
+      config: { type: 'string' },
+      preset: { type: 'string' },
+      seed: { type: 'string' },
+      'text-steps': { type: 'string' },
+      'retrieval-steps': { type: 'string' },
+      'rerank-steps': { type: 'string' },
+      batch: { type: 'string' },
+      threads: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(TRAIN_USAGE);
+    return 0;
+  }
+  if (!values.manifest || !values.out) {
+    process.stderr.write(TRAIN_USAGE);
+    return 2;
+  }
+  let config: RunConfig = defaultRunConfig(values.manifest);
+  if (values.config) config = merge(config, JSON.parse(await readFile(values.config, 'utf8')));
+  if (values.preset) {
+    if (!['tiny', 'mini', 'small'].includes(values.preset)) throw new RangeError(`--preset must be tiny, mini or small, got "${values.preset}"`);
+    config.model.preset = values.preset as RunConfig['model']['preset'];
+  }
+  const seed = count('seed', values.seed);
+  if (seed !== undefined) config.seed = seed;
+  const steps = { text: count('text-steps', values['text-steps']), retrieval: count('retrieval-steps', values['retrieval-steps']), rerank: count('rerank-steps', values['rerank-steps']) };
+  for (const [stage, n] of Object.entries(steps)) if (n !== undefined) config[stage as 'text'].steps = n;
+  const batch = count('batch', values.batch);
+  if (batch !== undefined) for (const stage of ['text', 'retrieval', 'rerank'] as const) config[stage].batchPairs = Math.max(2, batch);
+  const threads = count('threads', values.threads);
+  if (threads !== undefined) config.threads = threads;
+  config.manifest = values.manifest;
+
+  const bars = new Map<string, Progress>();
+  const result = await runTraining(config, values.out, (stage, _step, total) => {
+    let bar = bars.get(stage);
+    if (!bar) bars.set(stage, (bar = new Progress(`  ${stage}`, total, { unit: 'steps' })));
+    bar.tick();
+  });
+  const line = (name: string, m: { r1: number; r5: number; r10: number; mAP10: number; chanceR1: number }) =>
+    `  ${name.padEnd(18)} R@1 ${(100 * m.r1).toFixed(1)}  R@5 ${(100 * m.r5).toFixed(1)}  R@10 ${(100 * m.r10).toFixed(1)}  mAP@10 ${(100 * m.mAP10).toFixed(1)}  (chance R@1 ${(100 * m.chanceR1).toFixed(2)})`;
+  const out = [`${result.modelDir}`, line('test T2A', result.test.t2a), line('test A2T', result.test.a2t)];
+  if (result.zeroShot) out.push(line('zero-shot T2A', result.zeroShot.t2a), line('zero-shot A2T', result.zeroShot.a2t));
+  if (result.rerank) {
+    const r = result.rerank;
+    out.push(line('final T2A', r.test.plain.t2a), line('final T2A +rerank', r.test.reranked.t2a), line('final A2T', r.test.plain.a2t), line('final A2T +rerank', r.test.reranked.a2t));
+    out.push(`  α (validation): t2a ${r.alpha.t2a}, a2t ${r.alpha.a2t}`);
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+  return 0;
+}

@@ -1,0 +1,104 @@
+// Evaluation of aurola's model on a split: exact full-gallery ranking in both directions (each clip's long
+// description and short caption are its captions; an A2T hit is the better of the two), then bidirectional
+// re-ranking of the top K with p(Yes), α per direction chosen on validation and applied unchanged to test.
+import { chooseAlpha, evaluateEmbeddings, fuseRerank, retrievalMetrics, topK, type BothDirections, type RetrievalMetrics } from '@aurola/retrieval';
+import { similarity } from '@aurola/kernels';
+
+import { packBatch, type PromptSequence } from '../batch.js';
+import { audioSequence, rerankSequence, textSequence } from '../prompts.js';
+import type { CorpusClip } from './corpus.js';
+import { embedSequences, type RunContext } from './stages.js';
+
+interface Embedded {
+  clips: readonly CorpusClip[];
+  audio: Float32Array;
+  text: Float32Array;
+  captions: string[];
+  clipOfCaption: number[];
+}
+
+async function embedSplit(ctx: RunContext, clips: readonly CorpusClip[]): Promise<Embedded> {
+  const captions = clips.flatMap((c) => [c.captions[0], c.captions[1]]);
+  const clipOfCaption = captions.map((_, t) => t >> 1);
+  const audio = await embedSequences(ctx, await Promise.all(clips.map(async (c) => audioSequence(ctx.prompts, await ctx.features.of(c.audio)))));
+  const text = await embedSequences(ctx, captions.map((t) => textSequence(ctx.prompts, t)));
+  return { clips, audio, text, captions, clipOfCaption };
+}
+
+export async function evaluateSplit(ctx: RunContext, clips: readonly CorpusClip[]): Promise<BothDirections> {
+  const e = await embedSplit(ctx, clips);
+  const d = ctx.model.arch.hiddenSize;
+  return evaluateEmbeddings({ data: e.audio, rows: clips.length, cols: d }, { data: e.text, rows: e.captions.length, cols: d }, e.clipOfCaption);
+}
+
+/** p(Yes) of sequences, in order. */
+async function yesProbabilities(ctx: RunContext, sequences: PromptSequence[]): Promise<Float32Array> {
+  const out = new Float32Array(sequences.length);
+  for (let start = 0; start < sequences.length; start += ctx.microBatch) {
+    const members = sequences.slice(start, start + ctx.microBatch);
+    const batch = packBatch(members, { padId: ctx.padId, audioTokens: (f) => ctx.model.engine.audioTokens(f), nMels: ctx.model.nMels, selectIds: [ctx.yes, ctx.no] });
+    const { logits } = await ctx.model.engine.forward(batch);
+    members.forEach((_, r) => (out[start + r] = 1 / (1 + Math.exp(logits[2 * r + 1]! - logits[2 * r]!))));
+  }
+  return out;
+}
+
+interface DirectionData {
+  scores: Float32Array;
+  queries: number;
+  gallery: number;
+  top: Int32Array;
+  pYes: Float32Array;
+  relevant: (q: number) => number[];
+}
+
+async function rerankData(ctx: RunContext, e: Embedded, k: number): Promise<{ t2a: DirectionData; a2t: DirectionData }> {
+  const d = ctx.model.arch.hiddenSize;
+  const A = { data: e.audio, rows: e.clips.length, cols: d };
+  const T = { data: e.text, rows: e.captions.length, cols: d };
+  const nA = e.clips.length;
+  const nT = e.captions.length;
+  const captionsOf = Array.from({ length: nA }, (_, i) => [2 * i, 2 * i + 1]);
+  const t2aScores = similarity(T, A);
+  const t2aTop = topK(t2aScores, nT, nA, k);
+  const kk = t2aTop.length / nT;
+  const t2aSeqs: PromptSequence[] = [];
+  for (let q = 0; q < nT; q++) {
+    for (let i = 0; i < kk; i++) t2aSeqs.push(rerankSequence(ctx.prompts, 't2a', e.captions[q]!, await ctx.features.of(e.clips[t2aTop[q * kk + i]!]!.audio)));
+  }
+  const a2tScores = similarity(A, T);
+  const a2tTop = topK(a2tScores, nA, nT, k);
+  const kt = a2tTop.length / nA;
+  const a2tSeqs: PromptSequence[] = [];
+  for (let q = 0; q < nA; q++) {
+    const features = await ctx.features.of(e.clips[q]!.audio);
+    for (let i = 0; i < kt; i++) a2tSeqs.push(rerankSequence(ctx.prompts, 'a2t', e.captions[a2tTop[q * kt + i]!]!, features));
+  }
+  return {
+    t2a: { scores: t2aScores, queries: nT, gallery: nA, top: t2aTop, pYes: await yesProbabilities(ctx, t2aSeqs), relevant: (q) => [e.clipOfCaption[q]!] },
+    a2t: { scores: a2tScores, queries: nA, gallery: nT, top: a2tTop, pYes: await yesProbabilities(ctx, a2tSeqs), relevant: (q) => captionsOf[q]! },
+  };
+}
+
+const fusedMetrics = (x: DirectionData, alpha: number): RetrievalMetrics =>
+  retrievalMetrics(fuseRerank(x.scores, x.queries, x.gallery, x.top, x.pYes, alpha), x.queries, x.gallery, x.relevant);
+
+export interface RerankEvaluation {
+  /** α per direction, chosen on validation. */
+  alpha: { t2a: number; a2t: number };
+  test: { plain: BothDirections; reranked: BothDirections };
+}
+
+/** Re-ranking of the top `k`: α per direction from `grid` chosen on `validation`, then test with and without it. */
+export async function evaluateWithRerank(ctx: RunContext, validation: readonly CorpusClip[], test: readonly CorpusClip[], k: number, grid: readonly number[]): Promise<RerankEvaluation> {
+  const val = await rerankData(ctx, await embedSplit(ctx, validation), k);
+  const alpha = { t2a: chooseAlpha(grid, (a) => fusedMetrics(val.t2a, a)).alpha, a2t: chooseAlpha(grid, (a) => fusedMetrics(val.a2t, a)).alpha };
+  const t = await rerankData(ctx, await embedSplit(ctx, test), k);
+  return {
+    alpha,
+    test: {
+      plain: { t2a: fusedMetrics(t.t2a, 0), a2t: fusedMetrics(t.a2t, 0) },
+      reranked: { t2a: fusedMetrics(t.t2a, alpha.t2a), a2t: fusedMetrics(t.a2t, alpha.a2t) },
+    },
+  };
+}

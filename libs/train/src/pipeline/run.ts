@@ -1,0 +1,147 @@
+// A whole training run (DESIGN.md §2) from a data-build manifest into a run folder: vocabulary and tokenizer,
+// model, stage 1 (text), stage 2 (retrieval), the re-ranker, evaluation on the test split (and on the categories
+// held out from training: zero-shot) with re-ranking whose α is chosen on validation, and the exported model
+// directory. Every stage resumes after a kill; finished stages are skipped.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { LogMelExtractor, parseLogMelConfig } from '@aurola/audio';
+import { AUROLA_TOKENS, randomDecoderWeights, type DecoderArchitecture, type ModelConfig } from '@aurola/backbone';
+import { buildWordTokenizer, PromptEncoder, TextTokenizer } from '@aurola/text';
+import type { BothDirections } from '@aurola/retrieval';
+
+import { TrainableModel } from '../model.js';
+import { MINI_ARCH, SMALL_ARCH } from '../presets.js';
+import { FeatureCache, loadCorpus, vocabularyOf, type CorpusClip } from './corpus.js';
+import { evaluateSplit, evaluateWithRerank, type RerankEvaluation } from './evaluate.js';
+import { trainRerank, trainRetrieval, trainText, type HybridNceSettings, type RunContext, type StageSettings } from './stages.js';
+
+export interface RunConfig {
+  manifest: string;
+  seed: number;
+  model: { preset: 'tiny' | 'mini' | 'small'; maxWords: number; nMels: number; maxDurationS: number };
+  threads: number;
+  microBatch: number;
+  text: Omit<StageSettings, 'seed'> & { tau: number };
+  retrieval: Omit<StageSettings, 'seed'> & HybridNceSettings;
+  rerank: Omit<StageSettings, 'seed'>;
+  eval: { rerankK: number; alphaGrid: number[]; maxClips: number };
+}
+
+const stage = (steps: number, batchPairs: number, lr: number): Omit<StageSettings, 'seed'> => ({
+  steps,
+  batchPairs,
+  lr,
+  warmupSteps: Math.max(1, Math.round(steps * 0.05)),
+  weightDecay: 0.01,
+  clipNorm: 1,
+  checkpointEvery: 100,
+});
+
+/** The paper's hyper-parameters where they apply (τ 0.05, α 1, λ 0.2, β 0.1, a2t, weights not detached). */
+export function defaultRunConfig(manifest: string): RunConfig {
+  return {
+    manifest,
+    seed: 1,
+    model: { preset: 'mini', maxWords: 4096, nMels: 80, maxDurationS: 10 },
+    threads: 0,
+    microBatch: 64,
+    text: { ...stage(300, 64, 3e-4), tau: 0.05 },
+    retrieval: { ...stage(2000, 64, 3e-4), tau: 0.05, alpha: 1, lambda: 0.2, beta: 0.1, direction: 'a2t', detachWeights: false },
+    rerank: stage(300, 32, 1e-4),
+    eval: { rerankK: 10, alphaGrid: [0, 0.05, 0.1, 0.2, 0.5, 1], maxClips: 500 },
+  };
+}
+
+/** Tiny: for tests and the CI's miniature of the pipeline. */
+const TINY_ARCH = (vocabSize: number): DecoderArchitecture => ({
+  ...MINI_ARCH(vocabSize),
+  hiddenSize: 64,
+  numLayers: 2,
+  numHeads: 4,
+  intermediateSize: 160,
+  audioConvs: MINI_ARCH(vocabSize).audioConvs.map((c) => ({ ...c, channels: 64 })),
+});
+
+const PRESETS = { tiny: TINY_ARCH, mini: MINI_ARCH, small: SMALL_ARCH };
+
+export interface RunResult {
+  runDir: string;
+  modelDir: string;
+  test: BothDirections;
+  zeroShot?: BothDirections;
+  rerank?: RerankEvaluation;
+  losses: Record<string, number>;
+}
+
+/** Every `step`-th clip up to `max`, so evaluation costs stay bounded and deterministic. */
+const subsample = (clips: CorpusClip[], max: number) => (clips.length <= max ? clips : clips.filter((_, i) => i % Math.ceil(clips.length / max) === 0));
+
+export async function runTraining(config: RunConfig, runDir: string, onStep?: RunContext['onStep']): Promise<RunResult> {
+  await mkdir(runDir, { recursive: true });
+  await writeFile(join(runDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  const train = await loadCorpus(config.manifest, 'train');
+  const validation = subsample(await loadCorpus(config.manifest, 'validation'), config.eval.maxClips);
+  const testAll = await loadCorpus(config.manifest, 'test');
+  if (train.length === 0 || validation.length === 0 || testAll.length === 0) throw new Error(`${config.manifest} needs clips in train, validation and test`);
+  const test = subsample(testAll, config.eval.maxClips);
+
+  // The tokenizer is made once per run (a resumed run reuses it, so ids never change under a checkpoint).
+  const tokenizerPath = join(runDir, 'tokenizer-files.json');
+  let tokenizerFiles: { tokenizerJson: object; tokenizerConfig: object };
+  try {
+    tokenizerFiles = JSON.parse(await readFile(tokenizerPath, 'utf8'));
+  } catch {
+    const special = ['<|im_start|>', '<|im_end|>', AUROLA_TOKENS.emb, AUROLA_TOKENS.audio, AUROLA_TOKENS.audioStart, AUROLA_TOKENS.audioEnd];
+    tokenizerFiles = buildWordTokenizer({ words: vocabularyOf(train, config.model.maxWords), specialTokens: special });
+    await writeFile(tokenizerPath, JSON.stringify(tokenizerFiles));
+  }
+  const tokenizer = TextTokenizer.fromJson(tokenizerFiles.tokenizerJson, tokenizerFiles.tokenizerConfig);
+  const arch = PRESETS[config.model.preset](tokenizer.vocabSize);
+  const modelConfig: ModelConfig = {
+    format: 'aurola-model',
+    formatVersion: 1,
+    name: `aurola-${config.model.preset}`,
+    architecture: 'aurola-decoder',
+    hiddenSize: arch.hiddenSize,
+    positionScheme: '1d',
+    decoder: arch,
+    tokens: AUROLA_TOKENS,
+    audio: { sampleRate: 16000, nFft: 400, hopLength: 160, nMels: config.model.nMels, maxDurationS: config.model.maxDurationS },
+    maxTextTokens: 480,
+  };
+  const model = TrainableModel.fromWeights(arch, randomDecoderWeights(arch, config.model.nMels, config.seed), config.threads);
+  try {
+    const ctx: RunContext = {
+      model,
+      prompts: new PromptEncoder(tokenizer, AUROLA_TOKENS, modelConfig.maxTextTokens),
+      padId: tokenizer.padId,
+      yes: tokenizer.tokenId(AUROLA_TOKENS.yes),
+      no: tokenizer.tokenId(AUROLA_TOKENS.no),
+      features: new FeatureCache(new LogMelExtractor(parseLogMelConfig(modelConfig.audio)), config.model.maxDurationS),
+      microBatch: config.microBatch,
+      ...(onStep ? { onStep } : {}),
+    };
+    const losses: Record<string, number> = {};
+    const seed = config.seed;
+    if (config.text.steps > 0) losses.text = (await trainText(ctx, join(runDir, 'text'), train, { ...config.text, seed }, config.text.tau)).finalLoss;
+    const { tau, alpha, lambda, beta, direction, detachWeights, ...retrievalStage } = config.retrieval;
+    if (retrievalStage.steps > 0) {
+      losses.retrieval = (await trainRetrieval(ctx, join(runDir, 'retrieval'), train, { ...retrievalStage, seed }, { tau, alpha, lambda, beta, direction, detachWeights })).finalLoss;
+    }
+    const result: RunResult = { runDir, modelDir: join(runDir, 'model'), losses, test: await evaluateSplit(ctx, test) };
+    const seen = new Set(train.map((c) => c.firstTag));
+    const unseen = test.filter((c) => !seen.has(c.firstTag));
+    if (unseen.length >= 2) result.zeroShot = await evaluateSplit(ctx, unseen);
+    if (config.rerank.steps > 0) {
+      losses.rerank = (await trainRerank(ctx, join(runDir, 'rerank'), train, { ...config.rerank, seed }, { tau, alpha, lambda, beta, direction, detachWeights })).finalLoss;
+      result.rerank = await evaluateWithRerank(ctx, validation, test, config.eval.rerankK, config.eval.alphaGrid);
+      modelConfig.rerank = { alphaT2A: result.rerank.alpha.t2a, alphaA2T: result.rerank.alpha.a2t };
+    }
+    await model.export(result.modelDir, { config: modelConfig, ...tokenizerFiles });
+    await writeFile(join(runDir, 'metrics.json'), `${JSON.stringify(result, null, 2)}\n`);
+    return result;
+  } finally {
+    model.close();
+  }
+}

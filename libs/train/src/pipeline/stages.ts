@@ -1,0 +1,244 @@
+// The training stages of AuroLA on aurola's own model (DESIGN.md §2), each a resumable loop of optimiser steps:
+// - text (stage 1): InfoNCE between two granularities of one clip's captions, the text prompt on both sides;
+// - retrieval (stage 2): Hybrid-NCE between clips and one caption each, drawn uniformly from the three
+//   granularities, tag-cluster groups applying when the tags were drawn;
+// - rerank: the yes/no loss on one positive and one hard negative per clip (mined with the retrieval model), the
+//   query direction drawn 50/50.
+// Batches are drawn with a generator seeded by (seed, stage, step), so a resumed run draws what an uninterrupted
+// one would have; a checkpoint is written every `checkpointEvery` steps and at the end.
+import { mkdir, readFile, writeFile, appendFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { makeRng, type Rng } from '@aurola/args';
+import { similarity } from '@aurola/kernels';
+import type { PromptEncoder } from '@aurola/text';
+
+import { l2Normalize, packBatch, type PromptSequence } from '../batch.js';
+import { loadCheckpoint, saveCheckpoint } from '../checkpoint.js';
+import type { TrainableModel } from '../model.js';
+import { AdamW } from '../optimizer.js';
+import { audioSequence, rerankSequence, textSequence } from '../prompts.js';
+import { contrastiveStep, yesNoStep } from '../steps.js';
+import type { CorpusClip, FeatureCache } from './corpus.js';
+
+export interface RunContext {
+  model: TrainableModel;
+  prompts: PromptEncoder;
+  padId: number;
+  yes: number;
+  no: number;
+  features: FeatureCache;
+  /** Sequences per engine call. */
+  microBatch: number;
+  /** Called after every step (progress bars). */
+  onStep?: (stage: string, step: number, steps: number, loss: number) => void;
+}
+
+export interface StageSettings {
+  steps: number;
+  /** Pairs (clips) per step. */
+  batchPairs: number;
+  lr: number;
+  warmupSteps: number;
+  weightDecay: number;
+  clipNorm: number;
+  seed: number | string;
+  checkpointEvery: number;
+}
+
+export interface HybridNceSettings {
+  tau: number;
+  alpha: number;
+  lambda: number;
+  beta: number;
+  direction: 'a2t' | 't2a' | 'both';
+  detachWeights: boolean;
+}
+
+/** B distinct clip indices for one step, deterministic in (seed, stage, step). */
+function drawBatch(rng: Rng, n: number, B: number): number[] {
+  const picked = new Set<number>();
+  const want = Math.min(B, n);
+  while (picked.size < want) picked.add(Math.floor(rng() * n));
+  return [...picked];
+}
+
+interface StageLoop {
+  name: string;
+  settings: StageSettings;
+  /** One step's loss (gradients accumulated). */
+  step(rng: Rng, step: number): Promise<number>;
+}
+
+/** Runs a stage's steps with AdamW, logging to <dir>/log.jsonl and resuming from <dir>/checkpoint. */
+async function runStage(ctx: RunContext, dir: string, loop: StageLoop): Promise<{ finalLoss: number }> {
+  await mkdir(dir, { recursive: true });
+  const { settings } = loop;
+  const optimizer = new AdamW(ctx.model, {
+    schedule: { lr: settings.lr, warmupSteps: settings.warmupSteps, totalSteps: settings.steps },
+    weightDecay: settings.weightDecay,
+    clipNorm: settings.clipNorm,
+  });
+  const checkpoint = join(dir, 'checkpoint');
+  const done = join(dir, 'done.json');
+  try {
+    const result = JSON.parse(await readFile(done, 'utf8')) as { finalLoss: number };
+    // A finished stage hands its final weights on to the next one.
+    await loadCheckpoint(checkpoint, ctx.model, optimizer);
+    return result;
+  } catch {
+    // not finished yet
+  }
+  try {
+    await loadCheckpoint(checkpoint, ctx.model, optimizer);
+  } catch {
+    // a fresh stage (no complete checkpoint yet)
+  }
+  let loss = Number.NaN;
+  const started = performance.now();
+  for (let step = optimizer.step + 1; step <= settings.steps; step++) {
+    loss = await loop.step(makeRng(`${settings.seed}/${loop.name}/${step}`), step);
+    const report = optimizer.apply();
+    const line = { stage: loop.name, step, loss, lr: report.lr, gradNorm: report.gradNorm, seconds: (performance.now() - started) / 1000 };
+    await appendFile(join(dir, 'log.jsonl'), `${JSON.stringify(line)}\n`);
+    ctx.onStep?.(loop.name, step, settings.steps, loss);
+    if (step % settings.checkpointEvery === 0 || step === settings.steps) await saveCheckpoint(checkpoint, ctx.model, optimizer);
+  }
+  const result = { finalLoss: loss };
+  await writeFile(done, `${JSON.stringify(result)}\n`);
+  return result;
+}
+
+/** Stage 1: caption paraphrases of one clip against each other, with the text prompt on both sides. */
+export function trainText(ctx: RunContext, dir: string, clips: readonly CorpusClip[], settings: StageSettings, tau: number) {
+  return runStage(ctx, dir, {
+    name: 'text',
+    settings,
+    step: async (rng) => {
+      const batch = drawBatch(rng, clips.length, settings.batchPairs);
+      const left: PromptSequence[] = [];
+      const right: PromptSequence[] = [];
+      for (const i of batch) {
+        const a = Math.floor(rng() * 3);
+        const b = (a + 1 + Math.floor(rng() * 2)) % 3;
+        left.push(textSequence(ctx.prompts, clips[i]!.captions[a]!));
+        right.push(textSequence(ctx.prompts, clips[i]!.captions[b]!));
+      }
+      return contrastiveStep(ctx.model, left, right, { padId: ctx.padId, microBatch: ctx.microBatch, tau, lambda: 0, beta: 0 });
+    },
+  });
+}
+
+/** Stage 2: Hybrid-NCE between clips and a caption of each, granularity drawn uniformly. */
+export function trainRetrieval(ctx: RunContext, dir: string, clips: readonly CorpusClip[], settings: StageSettings, nce: HybridNceSettings) {
+  return runStage(ctx, dir, {
+    name: 'retrieval',
+    settings,
+    step: async (rng) => {
+      const batch = drawBatch(rng, clips.length, settings.batchPairs);
+      const audio: PromptSequence[] = [];
+      const text: PromptSequence[] = [];
+      const groups: number[] = [];
+      for (const i of batch) {
+        const clip = clips[i]!;
+        const granularity = Math.floor(rng() * 3);
+        audio.push(audioSequence(ctx.prompts, await ctx.features.of(clip.audio)));
+        text.push(textSequence(ctx.prompts, clip.captions[granularity]!));
+        groups.push(granularity === 2 ? clip.group : -1);
+      }
+      return contrastiveStep(ctx.model, audio, text, { padId: ctx.padId, microBatch: ctx.microBatch, ...nce, groups });
+    },
+  });
+}
+
+/** Normalised embeddings of sequences (forward only), in order. */
+export async function embedSequences(ctx: RunContext, sequences: readonly PromptSequence[]): Promise<Float32Array> {
+  const d = ctx.model.arch.hiddenSize;
+  const out = new Float32Array(sequences.length * d);
+  const order = sequences.map((_, i) => i).sort((a, b) => sequences[a]!.ids.length - sequences[b]!.ids.length);
+  for (let start = 0; start < order.length; start += ctx.microBatch) {
+    const members = order.slice(start, start + ctx.microBatch);
+    const batch = packBatch(members.map((i) => sequences[i]!), { padId: ctx.padId, audioTokens: (f) => ctx.model.engine.audioTokens(f), nMels: ctx.model.nMels });
+    const { hidden } = await ctx.model.engine.forward(batch);
+    const { y } = l2Normalize(hidden, members.length, d);
+    members.forEach((i, r) => out.set(y.subarray(r * d, (r + 1) * d), i * d));
+  }
+  return out;
+}
+
+/** For each clip, the index of the most similar other clip (by its short caption) with another first tag. */
+async function mineHardNegatives(ctx: RunContext, clips: readonly CorpusClip[]): Promise<number[]> {
+  const d = ctx.model.arch.hiddenSize;
+  const audio = await embedSequences(ctx, await Promise.all(clips.map(async (c) => audioSequence(ctx.prompts, await ctx.features.of(c.audio)))));
+  const text = await embedSequences(ctx, clips.map((c) => textSequence(ctx.prompts, c.captions[1])));
+  const n = clips.length;
+  const scores = similarity({ data: audio, rows: n, cols: d }, { data: text, rows: n, cols: d });
+  return clips.map((clip, i) => {
+    let best = (i + 1) % n;
+    let bestScore = -Infinity;
+    for (let j = 0; j < n; j++) {
+      if (j === i || clips[j]!.firstTag === clip.firstTag) continue;
+      if (scores[i * n + j]! > bestScore) [best, bestScore] = [j, scores[i * n + j]!];
+    }
+    return best;
+  });
+}
+
+/**
+ * The re-ranker: yes for (query, its own candidate), no for (query, hard negative), direction drawn 50/50. The
+ * contrastive loss of stage 2 runs beside it on the same clips, so that one model keeps both its embeddings and its
+ * yes/no head (aurola-mini is one model directory for both).
+ */
+export async function trainRerank(ctx: RunContext, dir: string, clips: readonly CorpusClip[], settings: StageSettings, nce: HybridNceSettings) {
+  // Mined once with the model the stage starts from, and kept, so that a resumed stage uses the same negatives.
+  let negatives: number[] | undefined;
+  const minedFile = join(dir, 'negatives.json');
+  const mined = async (): Promise<number[]> => {
+    try {
+      return JSON.parse(await readFile(minedFile, 'utf8')) as number[];
+    } catch {
+      const found = await mineHardNegatives(ctx, clips);
+      await mkdir(dir, { recursive: true });
+      await writeFile(minedFile, JSON.stringify(found));
+      return found;
+    }
+  };
+  return runStage(ctx, dir, {
+    name: 'rerank',
+    settings,
+    step: async (rng) => {
+      negatives ??= await mined();
+      const sequences: PromptSequence[] = [];
+      const answers: boolean[] = [];
+      const batch = drawBatch(rng, clips.length, settings.batchPairs);
+      for (const i of batch) {
+        const clip = clips[i]!;
+        const negative = clips[negatives[i]!]!;
+        const caption = clip.captions[Math.floor(rng() * 2)]!;
+        if (rng() < 0.5) {
+          // t2a: the caption asks for audio; its own clip, then another clip.
+          sequences.push(rerankSequence(ctx.prompts, 't2a', caption, await ctx.features.of(clip.audio)));
+          sequences.push(rerankSequence(ctx.prompts, 't2a', caption, await ctx.features.of(negative.audio)));
+        } else {
+          // a2t: the clip asks for a caption; its own, then another clip's.
+          const features = await ctx.features.of(clip.audio);
+          sequences.push(rerankSequence(ctx.prompts, 'a2t', caption, features));
+          sequences.push(rerankSequence(ctx.prompts, 'a2t', negative.captions[1], features));
+        }
+        answers.push(true, false);
+      }
+      const yesNo = await yesNoStep(ctx.model, sequences, answers, { yes: ctx.yes, no: ctx.no }, { padId: ctx.padId, microBatch: ctx.microBatch });
+      const audio: PromptSequence[] = [];
+      const text: PromptSequence[] = [];
+      const groups: number[] = [];
+      for (const i of batch) {
+        const granularity = Math.floor(rng() * 3);
+        audio.push(audioSequence(ctx.prompts, await ctx.features.of(clips[i]!.audio)));
+        text.push(textSequence(ctx.prompts, clips[i]!.captions[granularity]!));
+        groups.push(granularity === 2 ? clips[i]!.group : -1);
+      }
+      const contrastive = await contrastiveStep(ctx.model, audio, text, { padId: ctx.padId, microBatch: ctx.microBatch, ...nce, groups });
+      return yesNo + contrastive;
+    },
+  });
+}
