@@ -6,7 +6,7 @@
 //                              differences (step 1e-5) of loss = Σ r ⊙ out for a random r;
 //                            · the float forward and backward against the double ones on the same inputs;
 //                            · the accumulate convention (a second backward call doubles the gradients);
-//                          plus attention's causal and padding masks, the conv output length, cross-entropy's
+//                          plus attention's causality and sequence independence, the conv output length, cross-entropy's
 //                          accumulation and the float GEMM (gemm_f32) on its own. One line per check, a summary,
 //                          exit status 1 on any failure.
 //   engine_check --bench   GFLOP/s of linear_forward/backward<float> (the blocked GEMM) at training sizes.
@@ -211,15 +211,22 @@ struct RopeCase {
   std::string name() const { return fmt("rope N=%lld H=%lld hd=%lld", (long long)N, (long long)H, (long long)hd); }
   std::vector<Input> inputs() const { return {{"x", N * H * hd}}; }
   template <typename T>
+  void table(Vec<T> &cs, Vec<T> &sn) const {
+    cs = zeros<T>(N * (hd / 2)), sn = zeros<T>(N * (hd / 2));
+    eg::rope_table(cs.data(), sn.data(), pos.data(), N, hd, static_cast<T>(theta));
+  }
+  template <typename T>
   Vec<T> forward(const Vecs<T> &x) const {
-    Vec<T> out = x[0];
-    eg::rope_forward(out.data(), pos.data(), N, H, hd, static_cast<T>(theta));
+    Vec<T> out = x[0], cs, sn;
+    table(cs, sn);
+    eg::rope_forward(out.data(), cs.data(), sn.data(), N, H, hd);
     return out;
   }
   template <typename T>
   void backward(const Vecs<T> &, const Vec<T> &dout, Vecs<T> &g) const {
-    Vec<T> d = dout;  // rope_backward rotates a gradient in place; the caller owns the accumulation
-    eg::rope_backward(d.data(), pos.data(), N, H, hd, static_cast<T>(theta));
+    Vec<T> d = dout, cs, sn;  // rope_backward rotates a gradient in place; the caller owns the accumulation
+    table(cs, sn);
+    eg::rope_backward(d.data(), cs.data(), sn.data(), N, H, hd);
     for (size_t e = 0; e < d.size(); ++e) g[0][e] += d[e];
   }
   // As a complex rotation: (x_j + i·x_{j+hd/2}) · e^{i·pos·theta^(−2j/hd)}.
@@ -240,22 +247,30 @@ struct RopeCase {
 };
 
 struct AttentionCase {
-  int64_t B, L, H, hd;
-  Vec<uint8_t> mask;
+  Vec<int32_t> lens;  // packed sequences back to back (a length may be 0)
+  int64_t H, hd;
   int threads = 0;
+  int64_t B() const { return static_cast<int64_t>(lens.size()); }
+  Vec<int32_t> starts() const {
+    Vec<int32_t> s(lens.size() + 1, 0);
+    for (size_t b = 0; b < lens.size(); ++b) s[b + 1] = s[b] + lens[b];
+    return s;
+  }
+  int64_t N() const { return starts().back(); }
   std::string name() const {
-    return fmt("attention B=%lld L=%lld H=%lld hd=%lld%s", (long long)B, (long long)L, (long long)H, (long long)hd,
-               threads == 1 ? " 1 thread" : "");
+    std::string l;
+    for (int32_t n : lens) l += (l.empty() ? "" : ",") + std::to_string(n);
+    return fmt("attention lens=%s H=%lld hd=%lld%s", l.c_str(), (long long)H, (long long)hd, threads == 1 ? " 1 thread" : "");
   }
   std::vector<Input> inputs() const {
-    const int64_t n = B * L * H * hd;
+    const int64_t n = N() * H * hd;
     return {{"q", n, -1.5, 1.5}, {"k", n, -1.5, 1.5}, {"v", n}};
   }
   template <typename T>
   Vec<T> forward(const Vecs<T> &x, Vec<T> *lse_out = nullptr) const {
-    Vec<T> out = zeros<T>(B * L * H * hd), lse = zeros<T>(B * H * L);
-    eg::attention_forward(out.data(), lse.data(), x[0].data(), x[1].data(), x[2].data(), mask.data(), B, L, H, hd,
-                          threads);
+    const Vec<int32_t> st = starts();
+    Vec<T> out = zeros<T>(N() * H * hd), lse = zeros<T>(H * N());
+    eg::attention_forward(out.data(), lse.data(), x[0].data(), x[1].data(), x[2].data(), st.data(), B(), H, hd, threads);
     if (lse_out) *lse_out = lse;
     return out;
   }
@@ -263,31 +278,32 @@ struct AttentionCase {
   void backward(const Vecs<T> &x, const Vec<T> &dout, Vecs<T> &g) const {
     Vec<T> lse;
     const Vec<T> out = forward(x, &lse);
+    const Vec<int32_t> st = starts();
     eg::attention_backward(g[0].data(), g[1].data(), g[2].data(), dout.data(), out.data(), lse.data(), x[0].data(),
-                           x[1].data(), x[2].data(), mask.data(), B, L, H, hd, threads);
+                           x[1].data(), x[2].data(), st.data(), B(), H, hd, threads);
   }
-  // Full L×L scores with masked entries left out of the softmax.
+  // Per sequence, the full softmax over keys j ≤ i.
   Vec<double> reference(const Vecs<double> &x) const {
-    Vec<double> out(B * L * H * hd, 0.0);
+    Vec<double> out(N() * H * hd, 0.0);
+    const Vec<int32_t> st = starts();
     const double scale = 1 / std::sqrt(static_cast<double>(hd));
-    auto at = [&](int64_t b, int64_t t, int64_t h) { return ((b * L + t) * H + h) * hd; };
-    for (int64_t b = 0; b < B; ++b)
+    auto at = [&](int64_t r, int64_t h) { return (r * H + h) * hd; };
+    for (int64_t b = 0; b < B(); ++b)
       for (int64_t h = 0; h < H; ++h)
-        for (int64_t i = 0; i < L; ++i) {
-          std::vector<double> s(L, -std::numeric_limits<double>::infinity());
+        for (int64_t i = st[b]; i < st[b + 1]; ++i) {
+          std::vector<double> s;
           double mx = -std::numeric_limits<double>::infinity();
-          for (int64_t j = 0; j < L; ++j) {
-            if (j > i || !mask[b * L + j]) continue;
+          for (int64_t j = st[b]; j <= i; ++j) {
             double dot = 0;
-            for (int64_t c = 0; c < hd; ++c) dot += x[0][at(b, i, h) + c] * x[1][at(b, j, h) + c];
-            s[j] = dot * scale;
-            mx = std::max(mx, s[j]);
+            for (int64_t c = 0; c < hd; ++c) dot += x[0][at(i, h) + c] * x[1][at(j, h) + c];
+            s.push_back(dot * scale);
+            mx = std::max(mx, s.back());
           }
-          if (mx == -std::numeric_limits<double>::infinity()) continue;
           double sum = 0;
-          for (int64_t j = 0; j < L; ++j) sum += std::exp(s[j] - mx);
-          for (int64_t j = 0; j < L; ++j)
-            for (int64_t c = 0; c < hd; ++c) out[at(b, i, h) + c] += std::exp(s[j] - mx) / sum * x[2][at(b, j, h) + c];
+          for (double sj : s) sum += std::exp(sj - mx);
+          for (int64_t j = st[b]; j <= i; ++j)
+            for (int64_t c = 0; c < hd; ++c)
+              out[at(i, h) + c] += std::exp(s[j - st[b]] - mx) / sum * x[2][at(j, h) + c];
         }
     return out;
   }
@@ -336,40 +352,35 @@ struct GeluCase {
   }
 };
 
-int64_t conv_len(int64_t Ti, int64_t k, int64_t stride) { return (Ti + 2 * (k / 2) - k) / stride + 1; }
-
 struct ConvCase {
-  int64_t Ci, Ti, Co, k, stride;
+  int64_t Ci, To, Co, k, stride;
   bool bias = true;
   std::string name() const {
-    return fmt("conv1d Ci=%lld Ti=%lld Co=%lld k=%lld stride=%lld%s", (long long)Ci, (long long)Ti, (long long)Co,
+    return fmt("conv1d Ci=%lld To=%lld Co=%lld k=%lld stride=%lld%s", (long long)Ci, (long long)To, (long long)Co,
                (long long)k, (long long)stride, bias ? " +bias" : "");
   }
-  int64_t To() const { return conv_len(Ti, k, stride); }
-  std::vector<Input> inputs() const { return {{"in", Ci * Ti}, {"W", Co * Ci * k}, {"bias", bias ? Co : 0}}; }
+  int64_t Ti() const { return (To - 1) * stride + k; }  // the rows the windows read
+  std::vector<Input> inputs() const { return {{"in", Ti() * Ci}, {"W", Co * Ci * k}, {"bias", bias ? Co : 0}}; }
   template <typename T>
   Vec<T> forward(const Vecs<T> &x) const {
-    Vec<T> out = zeros<T>(Co * To());
-    eg::conv1d_forward(out.data(), x[0].data(), x[1].data(), bias ? x[2].data() : nullptr, Ci, Ti, Co, k, stride);
+    Vec<T> out = zeros<T>(To * Co);
+    eg::conv1d_forward(out.data(), x[0].data(), x[1].data(), bias ? x[2].data() : nullptr, To, Ci, Co, k, stride, 0);
     return out;
   }
   template <typename T>
   void backward(const Vecs<T> &x, const Vec<T> &dout, Vecs<T> &g) const {
     eg::conv1d_backward(g[0].data(), g[1].data(), bias ? g[2].data() : nullptr, dout.data(), x[0].data(), x[1].data(),
-                        Ci, Ti, Co, k, stride);
+                        To, Ci, Co, k, stride, 0);
   }
-  // On an explicitly zero-padded input.
+  // Channels-last, windows of k rows stepping by stride.
   Vec<double> reference(const Vecs<double> &x) const {
-    const int64_t pad = k / 2, Tp = Ti + 2 * pad, To_ = To();
-    Vec<double> padded(Ci * Tp, 0.0), out(Co * To_);
-    for (int64_t c = 0; c < Ci; ++c)
-      for (int64_t t = 0; t < Ti; ++t) padded[c * Tp + pad + t] = x[0][c * Ti + t];
-    for (int64_t c = 0; c < Co; ++c)
-      for (int64_t t = 0; t < To_; ++t) {
+    Vec<double> out(To * Co);
+    for (int64_t t = 0; t < To; ++t)
+      for (int64_t c = 0; c < Co; ++c) {
         double s = bias ? x[2][c] : 0.0;
         for (int64_t ci = 0; ci < Ci; ++ci)
-          for (int64_t q = 0; q < k; ++q) s += x[1][(c * Ci + ci) * k + q] * padded[ci * Tp + t * stride + q];
-        out[c * To_ + t] = s;
+          for (int64_t q = 0; q < k; ++q) s += x[1][(c * Ci + ci) * k + q] * x[0][(t * stride + q) * Ci + ci];
+        out[t * Co + c] = s;
       }
     return out;
   }
@@ -547,66 +558,54 @@ void check_case(const Case &c, uint64_t seed, int64_t fd_per_tensor = -1, double
 // ---------------------------------------------------------------------------------------------------------------
 // Special checks
 // ---------------------------------------------------------------------------------------------------------------
-Vec<uint8_t> attention_mask(int64_t B, int64_t L, std::mt19937_64 &rng) {
-  Vec<uint8_t> m(B * L, 1);
-  // Batch 0: keys missing here and there, position 0 among them (so query 0 sees nothing); batch 1: right padding;
-  // the others random.
-  for (int64_t b = 0; b < B; ++b)
-    for (int64_t j = 0; j < L; ++j) {
-      if (b == 0) m[j] = (j == 0 || j % 4 == 3) ? 0 : 1;
-      else if (b == 1) m[L + j] = j < L - 3 ? 1 : 0;
-      else m[b * L + j] = (rng() % 4) != 0;
-    }
-  return m;
-}
-
 template <typename T>
 void check_attention_masks_t(const AttentionCase &c, const char *tname) {
   std::mt19937_64 rng(77);
   const Vecs<T> x = cast_vecs<T>(make_inputs(c, rng));
-  Vec<T> lse;
-  const Vec<T> base = c.template forward<T>(x, &lse);
+  const Vec<T> base = c.template forward<T>(x);
+  const Vec<int32_t> st = c.starts();
   const int64_t row = c.H * c.hd;
-  auto at = [&](int64_t b, int64_t t) { return (b * c.L + t) * row; };
-  // Padding: rewrite k and v of every masked key; no output moves.
-  {
-    Vecs<T> x2 = x;
-    for (int64_t b = 0; b < c.B; ++b)
-      for (int64_t j = 0; j < c.L; ++j)
-        if (!c.mask[b * c.L + j])
-          for (int64_t e = 0; e < row; ++e) x2[1][at(b, j) + e] += T(3), x2[2][at(b, j) + e] -= T(5);
-    const Vec<T> out = c.template forward<T>(x2);
-    report(out == base, "attention<%s> padding mask: changing masked keys' k/v leaves every output unchanged", tname);
-  }
-  // Causality: rewrite k and v at position p; outputs of queries before p do not move, and some at or after p do.
+  // Sequences are independent: rewriting every row outside sequence b leaves b's outputs unchanged.
   {
     bool ok = true;
-    for (int64_t p = 1; p < c.L; ++p) {
+    for (int64_t b = 0; b < c.B(); ++b) {
       Vecs<T> x2 = x;
-      for (int64_t b = 0; b < c.B; ++b)
-        for (int64_t e = 0; e < row; ++e) x2[1][at(b, p) + e] += T(1), x2[2][at(b, p) + e] += T(2);
+      for (int64_t r = 0; r < c.N(); ++r)
+        if (r < st[b] || r >= st[b + 1])
+          for (int64_t e = 0; e < row; ++e) x2[0][r * row + e] -= T(1), x2[1][r * row + e] += T(3), x2[2][r * row + e] -= T(5);
       const Vec<T> out = c.template forward<T>(x2);
-      for (int64_t b = 0; b < c.B; ++b)
-        for (int64_t i = 0; i < p; ++i)
-          for (int64_t e = 0; e < row; ++e) ok = ok && out[at(b, i) + e] == base[at(b, i) + e];
+      for (int64_t e = st[b] * row; e < st[b + 1] * row; ++e) ok = ok && out[e] == base[e];
     }
-    report(ok, "attention<%s> causal mask: changing position p's k/v leaves queries < p unchanged", tname);
+    report(ok, "attention<%s> sequences: rewriting the other sequences' q/k/v leaves each one's outputs unchanged", tname);
   }
-  // Fully masked query rows (batch 0, query 0): zero output, zero gradient into q.
+  // Causality: rewrite k and v at position p of every sequence; its queries before p do not move.
   {
     bool ok = true;
-    for (int64_t e = 0; e < row; ++e) ok = ok && base[at(0, 0) + e] == T(0);
-    Vecs<T> g = zero_grads<T>(c);
-    Vec<T> dout(base.size(), T(1));
-    c.template backward<T>(x, dout, g);
-    for (int64_t e = 0; e < row; ++e) ok = ok && g[0][at(0, 0) + e] == T(0);
-    // ...and a masked key gets no gradient.
-    for (int64_t e = 0; e < row; ++e) ok = ok && g[1][at(0, 3) + e] == T(0) && g[2][at(0, 3) + e] == T(0);
+    for (int64_t p = 1; p < 200; ++p) {
+      Vecs<T> x2 = x;
+      bool any = false;
+      for (int64_t b = 0; b < c.B(); ++b)
+        if (st[b] + p < st[b + 1]) {
+          any = true;
+          for (int64_t e = 0; e < row; ++e) x2[1][(st[b] + p) * row + e] += T(1), x2[2][(st[b] + p) * row + e] += T(2);
+        }
+      if (!any) break;
+      const Vec<T> out = c.template forward<T>(x2);
+      for (int64_t b = 0; b < c.B(); ++b)
+        for (int64_t i = st[b]; i < std::min<int64_t>(st[b] + p, st[b + 1]); ++i)
+          for (int64_t e = 0; e < row; ++e) ok = ok && out[i * row + e] == base[i * row + e];
+    }
+    report(ok, "attention<%s> causal: changing position p's k/v leaves queries < p unchanged", tname);
+  }
+  // A query that sees only itself (every sequence's first row) outputs its own v exactly.
+  {
+    bool ok = true;
+    for (int64_t b = 0; b < c.B(); ++b)
+      if (st[b] < st[b + 1])
+        for (int64_t e = 0; e < row; ++e) ok = ok && base[st[b] * row + e] == x[2][st[b] * row + e];
     bool finite = true;
-    for (const auto &t : g)
-      for (T v : t) finite = finite && std::isfinite(v);
     for (T v : base) finite = finite && std::isfinite(v);
-    report(ok && finite, "attention<%s> fully masked query: zero output, zero gradient; masked keys: zero gradient", tname);
+    report(ok && finite, "attention<%s> first row of each sequence: output = its v", tname);
   }
 }
 
@@ -615,32 +614,21 @@ void check_attention_masks(const AttentionCase &c) {
   check_attention_masks_t<float>(c, "float");
 }
 
-void check_conv_length() {
+// The conv writes exactly To·Co outputs and reads only the (To − 1)·stride + k input rows (NaN beyond them).
+void check_conv_extent() {
   bool ok = true;
-  std::string first;
-  for (int64_t k = 1; k <= 5 && ok; ++k)
-    for (int64_t s = 1; s <= 3 && ok; ++s)
-      for (int64_t Ti = std::max<int64_t>(1, k - 2 * (k / 2)); Ti <= 20 && ok; ++Ti) {
-        // Count the windows of width k, stepping by s, that fit in the padded input of Ti + 2·floor(k/2).
-        const int64_t padded = Ti + 2 * (k / 2);
-        int64_t count = 0;
-        while (count * s + k <= padded) ++count;
-        const int64_t To = conv_len(Ti, k, s);
-        // The forward writes exactly Co·To outputs.
-        const int64_t Ci = 2, Co = 3;
-        Vec<float> in(Ci * Ti, 0.5f), W(Co * Ci * k, 0.25f), bias(Co, 1.f), out(Co * To + 8, -7.f);
-        eg::conv1d_forward(out.data(), in.data(), W.data(), bias.data(), Ci, Ti, Co, k, s);
-        bool wrote = true;
-        for (int64_t e = 0; e < Co * To; ++e) wrote = wrote && out[e] != -7.f;
-        for (int64_t e = Co * To; e < Co * To + 8; ++e) wrote = wrote && out[e] == -7.f;
-        if (count != To || !wrote) {
-          ok = false;
-          first = fmt(" (Ti=%lld k=%lld stride=%lld: formula %lld, windows %lld)", (long long)Ti, (long long)k,
-                      (long long)s, (long long)To, (long long)count);
-        }
+  for (int64_t k = 1; k <= 5; ++k)
+    for (int64_t s = 1; s <= 3; ++s)
+      for (int64_t To = 1; To <= 9; ++To) {
+        const int64_t Ci = 2, Co = 3, Ti = (To - 1) * s + k;
+        Vec<float> in(Ci * (Ti + 4), std::numeric_limits<float>::quiet_NaN()), W(Co * Ci * k, 0.25f), bias(Co, 1.f),
+            out(Co * To + 8, -7.f);
+        std::fill(in.begin(), in.begin() + Ci * Ti, 0.5f);
+        eg::conv1d_forward(out.data(), in.data(), W.data(), bias.data(), To, Ci, Co, k, s, 0);
+        for (int64_t e = 0; e < Co * To; ++e) ok = ok && out[e] == 1.f + 0.25f * 0.5f * Ci * k;
+        for (int64_t e = Co * To; e < Co * To + 8; ++e) ok = ok && out[e] == -7.f;
       }
-  report(ok, "conv1d output length: To = floor((Ti + 2·floor(k/2) − k)/stride) + 1 for Ti ≤ 20, k ≤ 5, stride ≤ 3%s",
-         first.c_str());
+  report(ok, "conv1d extent: writes To·Co outputs, reads (To − 1)·stride + k rows, for k ≤ 5, stride ≤ 3, To ≤ 9");
 }
 
 void check_cross_entropy_accumulate() {
@@ -777,25 +765,26 @@ int run_ops() {
     check_case(RopeCase{5, 2, 8, random_ids(rng, 5, 4000)}, 10);
   }
   {
-    AttentionCase a{3, 9, 3, 6, {}};
-    a.mask = attention_mask(a.B, a.L, rng);
+    AttentionCase a{{9, 1, 0, 6}, 3, 6};  // an empty sequence and a one-row one among them
     check_case(a, 11);
     check_attention_masks(a);
-    AttentionCase one{1, 1, 1, 4, {1}};
+    AttentionCase one{{1}, 1, 4};
     check_case(one, 12);
-    AttentionCase big{2, 70, 2, 16, {}};
-    big.mask = attention_mask(big.B, big.L, rng);
+    AttentionCase big{{70, 45, 97}, 2, 16};  // several query tiles per sequence
     check_case(big, 13, 30);
+    check_attention_masks(big);
     big.threads = 1;
     check_case(big, 13, 5);
   }
   check_case(SwiGluCase{91}, 14);
+  check_case(SwiGluCase{9001}, 14, 50);  // several chunks and a partial vector at the end
   check_case(GeluCase{91}, 15);
+  check_case(GeluCase{9001}, 15, 50);
   for (int64_t k : {3, 4, 1})
-    for (int64_t s : {1, 2, 3}) check_case(ConvCase{4, 9, 5, k, s}, 16 + k * 3 + s);
-  check_case(ConvCase{3, 10, 2, 5, 2, false}, 30);
+    for (int64_t s : {1, 2, 3}) check_case(ConvCase{4, 5, 5, k, s}, 16 + k * 3 + s);
+  check_case(ConvCase{3, 4, 2, 5, 2, false}, 30);
   check_case(ConvCase{37, 61, 70, 3, 2}, 31, 40);  // the GEMM's full tiles
-  check_conv_length();
+  check_conv_extent();
   check_case(L2NormCase{7, 13}, 32);
   check_l2norm_zero_row();
   {

@@ -451,6 +451,22 @@ void check_reference() {
   const double eh2 = max_abs_diff(h2, rh2), el2 = max_abs_diff(l2, rl2);
   std::printf("  larger: max |Δhidden| %.2e, max |Δlogits| %.2e\n", eh2, el2);
   CHECK(eh2 < 1e-10 && el2 < 1e-10, "larger forward differs from the reference: %.3e %.3e", eh2, el2);
+
+  // No convolutions: the projection reads the mel frames themselves.
+  ak_model_config nc = c;
+  nc.num_audio_convs = 0;
+  ak::engine::Model<double> mn;
+  CHECK(mn.init(nc, 0) == AK_OK, "init: %s", ak_last_error());
+  random_params(mn.tensors(), nc, p, rng);
+  std::copy(p.begin(), p.end(), mn.params());
+  Batch bn = make_batch(nc, {40, 33, 12}, 40, {{0, 3, 10}, {0, 20, 8}, {1, 1, 6}}, {39, 32, 11}, {0, 5, 0}, {5, 9, 13}, rng);
+  mark_audio(bn, nc, [](int f) { return f; });
+  bn.mask[2 * 40 + 9] = 0, bn.mask[1 * 40 + 10] = 0;  // holes inside sequences too (not only right padding)
+  CHECK(mn.forward(bn.view(), h2.data(), l2.data()) == AK_OK, "forward: %s", ak_last_error());
+  Ref(nc, mn.tensors(), p).forward(bn, rh2, rl2);
+  const double eh3 = max_abs_diff(h2, rh2), el3 = max_abs_diff(l2, rl2);
+  std::printf("  no audio convs, holes in the mask: max |Δhidden| %.2e, max |Δlogits| %.2e\n", eh3, el3);
+  CHECK(eh3 < 1e-10 && el3 < 1e-10, "no-conv forward differs from the reference: %.3e %.3e", eh3, el3);
 }
 
 void check_gradient() {
@@ -587,6 +603,12 @@ void check_float() {
   mark_audio(b, c, [&](int f) { return static_cast<int>(probe.audio_tokens(f)); });
   compare_float_double("larger, 1 thread", c, b, 7, 1, 1e-4, 1e-3);
   compare_float_double("larger, 4 threads", c, b, 7, 4, 1e-4, 1e-3);
+  // No convolutions: the projection reads the mel frames themselves (one token per frame).
+  ak_model_config nc = c;
+  nc.num_audio_convs = 0;
+  Batch bn = make_batch(nc, {40, 33, 12}, 40, {{0, 3, 10}, {0, 20, 8}, {1, 1, 6}}, {39, 32, 11}, {0, 5, 0}, {5, 9, 13}, rng);
+  mark_audio(bn, nc, [](int f) { return f; });
+  compare_float_double("larger, no audio convs", nc, bn, 8, 2, 1e-4, 1e-3);
 }
 
 void check_reuse() {

@@ -280,7 +280,10 @@ void pack_a(const Operand &A, int64_t i0, int64_t mc, int64_t p0, int64_t kc, fl
         to_f32(A.ptr, A.dtype, (i0 + is + r) * A.rs + p0, kc, line);
         for (int64_t p = 0; p < kc; ++p) dst[p * MR + r] = line[p];
       }
-    } else {  // columns contiguous (a transposed view): each depth step is MR consecutive elements
+    } else if (A.dtype == AK_F32 && mr == MR) {  // columns contiguous (a transposed view), a full panel: fixed copies
+      const float *col = static_cast<const float *>(A.ptr) + p0 * A.cs + (i0 + is);
+      for (int64_t p = 0; p < kc; ++p) std::memcpy(dst + p * MR, col + p * A.cs, MR * sizeof(float));
+    } else {  // columns contiguous: each depth step is MR consecutive elements
       for (int64_t p = 0; p < kc; ++p) to_f32(A.ptr, A.dtype, (p0 + p) * A.cs + (i0 + is), mr, dst + p * MR);
     }
     if (mr < MR)
@@ -288,6 +291,23 @@ void pack_a(const Operand &A, int64_t i0, int64_t mc, int64_t p0, int64_t kc, fl
         for (int64_t r = mr; r < MR; ++r) dst[p * MR + r] = 0.f;
   }
 }
+
+#if defined(__AVX2__)
+// dst[i·ld + c] = cols[c][p + i] for c, i < 8: an 8×8 transpose (unpack, shuffle, swap 128-bit halves).
+inline void transpose8x8(const float *const *cols, int64_t p, float *dst, int64_t ld) {
+  __m256 r[8], t[8], u[8];
+  for (int c = 0; c < 8; ++c) r[c] = _mm256_loadu_ps(cols[c] + p);
+  for (int c = 0; c < 8; c += 2) t[c] = _mm256_unpacklo_ps(r[c], r[c + 1]), t[c + 1] = _mm256_unpackhi_ps(r[c], r[c + 1]);
+  for (int c = 0; c < 8; c += 4) {
+    u[c] = _mm256_shuffle_ps(t[c], t[c + 2], 0x44), u[c + 1] = _mm256_shuffle_ps(t[c], t[c + 2], 0xEE);
+    u[c + 2] = _mm256_shuffle_ps(t[c + 1], t[c + 3], 0x44), u[c + 3] = _mm256_shuffle_ps(t[c + 1], t[c + 3], 0xEE);
+  }
+  for (int i = 0; i < 4; ++i) {
+    _mm256_storeu_ps(dst + i * ld, _mm256_permute2f128_ps(u[i], u[i + 4], 0x20));
+    _mm256_storeu_ps(dst + (i + 4) * ld, _mm256_permute2f128_ps(u[i], u[i + 4], 0x31));
+  }
+}
+#endif
 
 // Packs depth [p0, p0+kc) × columns [j0, j0+nc) of B into NR-column micro-panels: Bp[strip][p][c], zero-padded.
 void pack_b(const Operand &B, int64_t p0, int64_t kc, int64_t j0, int64_t nc, float *Bp, float *line) {
@@ -297,10 +317,16 @@ void pack_b(const Operand &B, int64_t p0, int64_t kc, int64_t j0, int64_t nc, fl
     if (B.cs == 1) {  // rows of B contiguous: each depth step is NR consecutive elements
       for (int64_t p = 0; p < kc; ++p) to_f32(B.ptr, B.dtype, (p0 + p) * B.rs + (j0 + js), nr, dst + p * NR);
     } else if (B.dtype == AK_F32) {  // columns contiguous (B = Cᵀ of a row-major C): interleave straight
-      for (int64_t c = 0; c < nr; ++c) {
-        const float *col = static_cast<const float *>(B.ptr) + (j0 + js + c) * B.cs + p0;
-        for (int64_t p = 0; p < kc; ++p) dst[p * NR + c] = col[p];
-      }
+      const float *col[NR];
+      for (int64_t c = 0; c < nr; ++c) col[c] = static_cast<const float *>(B.ptr) + (j0 + js + c) * B.cs + p0;
+      int64_t p = 0;
+#if defined(__AVX2__)
+      if (nr == NR)  // 8×8 blocks first
+        for (; p + 8 <= kc; p += 8)
+          for (int64_t c = 0; c < NR; c += 8) transpose8x8(col + c, p, dst + p * NR + c, NR);
+#endif
+      for (int64_t c = 0; c < nr; ++c)
+        for (int64_t q = p; q < kc; ++q) dst[q * NR + c] = col[c][q];
     } else {  // 16-bit columns: convert each column, then interleave
       for (int64_t c = 0; c < nr; ++c) {
         to_f32(B.ptr, B.dtype, (j0 + js + c) * B.cs + p0, kc, line);
@@ -313,19 +339,41 @@ void pack_b(const Operand &B, int64_t p0, int64_t kc, int64_t j0, int64_t nc, fl
   }
 }
 
-// MR×NR tile of C (= or += ) Ap·Bp over depth kc; mr×nr of it are stored.
-inline void micro_kernel(int64_t kc, const float *__restrict Ap, const float *__restrict Bp, float *C, int64_t ldc,
-                         int64_t mr, int64_t nr, bool accumulate) {
+// MR×NR tile of C (= or += ) A·Bp over depth kc; mr×nr of it are stored. A is a packed micro-panel
+// (Ap[p·MR + r]) or, kDirect, f32 rows read in place (row r at A + r·lda; rows past mr re-read row 0, whose results
+// are dropped): the same products in the same order either way.
+template <bool kDirect>
+inline void micro_kernel(int64_t kc, const float *__restrict A, int64_t lda, const float *__restrict Bp, float *C,
+                         int64_t ldc, int64_t mr, int64_t nr, bool accumulate) {
+  // The tile of C is stored (and read when accumulating) at the end: start fetching it now, since a tall C is long
+  // out of cache by then.
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; ++r) __builtin_prefetch(C + r * ldc, 1), __builtin_prefetch(C + r * ldc + NR - 1, 1);
   vf c0[MR], c1[MR];
 #pragma GCC unroll 16
   for (int r = 0; r < MR; ++r) c0[r] = c1[r] = vf{};
-  for (int64_t p = 0; p < kc; ++p) {
-    const vf b0 = load(Bp + p * NR), b1 = load(Bp + p * NR + VW);
+  if constexpr (kDirect) {
+    const float *a[MR];
 #pragma GCC unroll 16
-    for (int r = 0; r < MR; ++r) {
-      const vf a = splat(Ap[p * MR + r]);
-      c0[r] += a * b0;
-      c1[r] += a * b1;
+    for (int r = 0; r < MR; ++r) a[r] = A + (r < mr ? r : 0) * lda;
+    for (int64_t p = 0; p < kc; ++p) {
+      const vf b0 = load(Bp + p * NR), b1 = load(Bp + p * NR + VW);
+#pragma GCC unroll 16
+      for (int r = 0; r < MR; ++r) {
+        const vf av = splat(a[r][p]);
+        c0[r] += av * b0;
+        c1[r] += av * b1;
+      }
+    }
+  } else {
+    for (int64_t p = 0; p < kc; ++p) {
+      const vf b0 = load(Bp + p * NR), b1 = load(Bp + p * NR + VW);
+#pragma GCC unroll 16
+      for (int r = 0; r < MR; ++r) {
+        const vf av = splat(A[p * MR + r]);
+        c0[r] += av * b0;
+        c1[r] += av * b1;
+      }
     }
   }
   if (mr == MR && nr == NR) {
@@ -351,27 +399,54 @@ inline void micro_kernel(int64_t kc, const float *__restrict Ap, const float *__
     for (int64_t c = 0; c < nr; ++c) C[r * ldc + c] = (accumulate ? C[r * ldc + c] : 0.f) + tile[r * NR + c];
 }
 
-// C[0..mc)×[0..nc) (=|+=) packed A block (mc×kc) · packed B panel (kc×nc), whose NR-column strips lie
-// b_stride floats apart (kc·NR for a panel packed on its own, more for strips packed over a longer depth).
-void macro_kernel(int64_t mc, int64_t nc, int64_t kc, const float *Ap, const float *Bp, int64_t b_stride, float *C,
-                  int64_t ldc, bool accumulate) {
+// C[0..mc)×[0..nc) (=|+=) A block (mc×kc: packed micro-panels, or kDirect f32 rows lda apart) · packed B panel
+// (kc×nc), whose NR-column strips lie b_stride floats apart (kc·NR for a panel packed on its own, more for strips
+// packed over a longer depth).
+template <bool kDirect>
+void macro_kernel(int64_t mc, int64_t nc, int64_t kc, const float *A, int64_t lda, const float *Bp, int64_t b_stride,
+                  float *C, int64_t ldc, bool accumulate) {
   for (int64_t js = 0; js < nc; js += NR) {
     const int64_t nr = std::min<int64_t>(NR, nc - js);
     const float *strip = Bp + js / NR * b_stride;
     for (int64_t is = 0; is < mc; is += MR) {
       const int64_t mr = std::min<int64_t>(MR, mc - is);
-      micro_kernel(kc, Ap + is * kc, strip, C + is * ldc + js, ldc, mr, nr, accumulate);
+      micro_kernel<kDirect>(kc, A + is * (kDirect ? lda : kc), lda, strip, C + is * ldc + js, ldc, mr, nr, accumulate);
     }
+  }
+}
+
+// C (=|+=) rows [ic, ic+mc) × depth [pc, pc+kc) of A · packed B: f32 rows contiguous along the depth are read in
+// place (packing them would only transpose), anything else is packed into ws.a first.
+void a_block_times(const Operand &A, int64_t ic, int64_t mc, int64_t pc, int64_t kc, int64_t nc, const float *Bp,
+                   int64_t b_stride, float *C, int64_t ldc, bool accumulate, float *Ap, float *line) {
+  if (A.dtype == AK_F32 && A.cs == 1) {
+    const float *a = static_cast<const float *>(A.ptr) + ic * A.rs + pc;
+    macro_kernel<true>(mc, nc, kc, a, A.rs, Bp, b_stride, C, ldc, accumulate);
+  } else {
+    pack_a(A, ic, mc, pc, kc, Ap, line);
+    macro_kernel<false>(mc, nc, kc, Ap, kc, Bp, b_stride, C, ldc, accumulate);
   }
 }
 
 inline int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 
-// Per-thread packing buffers.
+// Per-thread packing buffers: views into one block, owned here (init) or by the caller (attach: gemm_f32_serial).
 struct GemmWorkspace {
-  Buffer<float> a, b, line;
+  float *a = nullptr, *b = nullptr, *line = nullptr;
+  Buffer<float> own;
+  // Floats needed for products of up to b_cols columns.
+  static int64_t floats(int64_t b_cols) {
+    return MC * KC + KC * round_up(std::min(b_cols, NC), NR) + std::max<int64_t>(KC, MC);
+  }
+  void attach(float *p, int64_t b_cols) {
+    a = p;
+    b = a + MC * KC;
+    line = b + KC * round_up(std::min(b_cols, NC), NR);
+  }
   bool init(int64_t b_cols = NC) {
-    return a.allocate(MC * KC) && b.allocate(KC * round_up(b_cols, NR)) && line.allocate(std::max<int64_t>(KC, MC));
+    if (!own.allocate(floats(b_cols))) return false;
+    attach(own.data(), b_cols);
+    return true;
   }
 };
 
@@ -382,11 +457,11 @@ void gemm(int64_t m, int64_t n, int64_t k, const Operand &A, const Operand &B, f
     const int64_t nc = std::min(NC, n - jc);
     for (int64_t pc = 0; pc < k; pc += KC) {
       const int64_t kc = std::min(KC, k - pc);
-      pack_b(B, pc, kc, jc, nc, ws.b.data(), ws.line.data());
+      pack_b(B, pc, kc, jc, nc, ws.b, ws.line);
       for (int64_t ic = 0; ic < m; ic += MC) {
         const int64_t mc = std::min(MC, m - ic);
-        pack_a(A, ic, mc, pc, kc, ws.a.data(), ws.line.data());
-        macro_kernel(mc, nc, kc, ws.a.data(), ws.b.data(), kc * NR, C + ic * ldc + jc, ldc, accumulate || pc > 0);
+        a_block_times(A, ic, mc, pc, kc, nc, ws.b, kc * NR, C + ic * ldc + jc, ldc, accumulate || pc > 0, ws.a,
+                      ws.line);
       }
     }
   }
@@ -424,8 +499,8 @@ void gemm_packed_b(int64_t m, int64_t n, int64_t k, const Operand &A, const floa
     const int64_t kc = std::min(KC, k - pc);
     for (int64_t ic = 0; ic < m; ic += MC) {
       const int64_t mc = std::min(MC, m - ic);
-      pack_a(A, ic, mc, pc, kc, ws.a.data(), ws.line.data());
-      macro_kernel(mc, n, kc, ws.a.data(), Bp + pc * NR, b_stride, C + ic * ldc, ldc, accumulate || pc > 0);
+      a_block_times(A, ic, mc, pc, kc, n, Bp + pc * NR, b_stride, C + ic * ldc, ldc, accumulate || pc > 0, ws.a,
+                    ws.line);
     }
   }
 }
@@ -669,8 +744,8 @@ ak_status search_topk(const void *Q, ak_dtype qt, const void *C, ak_dtype ct, in
           const int64_t i0 = b * MC, mb = std::min(MC, q - i0);
           for (int64_t pc = 0; pc < d; pc += KC) {
             const int64_t kc = std::min(KC, d - pc);
-            macro_kernel(mb, rows, kc, queries.data() + b * MC * d + pc * MC, packed_chunk.data() + pc * kSearchChunk,
-                         kc * NR, tile.data(), kSearchChunk, pc > 0);
+            macro_kernel<false>(mb, rows, kc, queries.data() + b * MC * d + pc * MC, kc,
+                                packed_chunk.data() + pc * kSearchChunk, kc * NR, tile.data(), kSearchChunk, pc > 0);
           }
           for (int64_t i = 0; i < mb; ++i) select_row(sel.data()[i0 + i], tile.data() + i * kSearchChunk, rows, j0, allow);
         }
@@ -1010,8 +1085,118 @@ void gemm_f32(int64_t m, int64_t n, int64_t k, const float *A, int64_t a_rs, int
   }
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// The training engine's elementwise layers (SwiGLU, GELU, softmax numerators) on the calling thread, with the vector
+// exp and erf; the engine splits the work into chunks. A partial vector at the end goes through the same vector
+// code on a padded copy, so every element's result depends only on its inputs, never on where a chunk ends.
+// ---------------------------------------------------------------------------------------------------------------
+inline vf vsigmoid(vf g) { return splat(1.f) / (splat(1.f) + vexp(-g)); }
+
+// f(x, y) on each vector of [0, count): x the kIn inputs, y the kOut outputs (loaded first: the backward
+// functions accumulate; a null output is skipped), the partial last vector on zero-padded copies.
+template <int kIn, int kOut, typename F>
+inline void elementwise(int64_t count, const float *const (&in)[kIn], float *const (&out)[kOut], F &&f) {
+  int64_t e = 0;
+  for (; e + VW <= count; e += VW) {
+    vf x[kIn], y[kOut];
+    for (int i = 0; i < kIn; ++i) x[i] = in[i] ? load(in[i] + e) : vf{};
+    for (int o = 0; o < kOut; ++o) y[o] = out[o] ? load(out[o] + e) : vf{};
+    f(x, y);
+    for (int o = 0; o < kOut; ++o)
+      if (out[o]) store(out[o] + e, y[o]);
+  }
+  if (e == count) return;
+  alignas(64) float tx[kIn][VW] = {}, ty[kOut][VW] = {};
+  for (int i = 0; i < kIn; ++i)
+    if (in[i]) std::memcpy(tx[i], in[i] + e, static_cast<size_t>(count - e) * 4);
+  for (int o = 0; o < kOut; ++o)
+    if (out[o]) std::memcpy(ty[o], out[o] + e, static_cast<size_t>(count - e) * 4);
+  vf x[kIn], y[kOut];
+  for (int i = 0; i < kIn; ++i) x[i] = load(tx[i]);
+  for (int o = 0; o < kOut; ++o) y[o] = load(ty[o]);
+  f(x, y);
+  for (int o = 0; o < kOut; ++o) {
+    store(ty[o], y[o]);
+    if (out[o]) std::memcpy(out[o] + e, ty[o], static_cast<size_t>(count - e) * 4);
+  }
+}
+
+// out = silu(gate) ⊙ up, silu(g) = g·σ(g).
+void swiglu_f32(float *out, const float *gate, const float *up, int64_t count) {
+  elementwise<2, 1>(count, {gate, up}, {out}, [](const vf *x, vf *y) { y[0] = x[0] * vsigmoid(x[0]) * x[1]; });
+}
+
+// dgate += dout ⊙ up ⊙ σ(g)(1 + g(1 − σ(g))), dup += dout ⊙ silu(g); either gradient may be null.
+void swiglu_backward_f32(float *dgate, float *dup, const float *dout, const float *gate, const float *up,
+                         int64_t count) {
+  elementwise<3, 2>(count, {dout, gate, up}, {dgate, dup}, [](const vf *x, vf *y) {
+    const vf g = x[1], sig = vsigmoid(g);
+    y[0] += x[0] * x[2] * sig * (splat(1.f) + g * (splat(1.f) - sig));
+    y[1] += x[0] * g * sig;
+  });
+}
+
+// Exact GELU, 0.5·x·(1 + erf(x/√2)), with erf as a rational function (Eigen's float erf: odd degree-13 over even
+// degree-8 polynomial on [−4, 4], ±1 outside): |error| ≤ 4.3e-7.
+inline vf verf(vf x) {
+  x = select(x < splat(-4.f), splat(-4.f), x);
+  x = select(x > splat(4.f), splat(4.f), x);
+  const vf x2 = x * x;
+  vf p = x2 * splat(-2.72614225801306e-10f) + splat(2.77068142495902e-08f);
+  p = x2 * p + splat(-2.10102402082508e-06f);
+  p = x2 * p + splat(-5.69250639462346e-05f);
+  p = x2 * p + splat(-7.34990630326855e-04f);
+  p = x2 * p + splat(-2.95459980854025e-03f);
+  p = x2 * p + splat(-1.60960333262415e-02f);
+  vf q = x2 * splat(-1.45660718464996e-05f) + splat(-2.13374055278905e-04f);
+  q = x2 * q + splat(-1.68282697438203e-03f);
+  q = x2 * q + splat(-7.37332916720468e-03f);
+  q = x2 * q + splat(-1.42647390514189e-02f);
+  return x * p / q;
+}
+
+void gelu_f32(float *out, const float *x, int64_t count) {
+  elementwise<1, 1>(count, {x}, {out}, [](const vf *in, vf *y) {
+    y[0] = splat(0.5f) * in[0] * (splat(1.f) + verf(in[0] * splat(0.70710678118654752440f)));
+  });
+}
+
+// dx += dout · (Φ(x) + x·φ(x)), Φ(x) = (1 + erf(x/√2))/2, φ(x) = e^(−x²/2)/√(2π).
+void gelu_backward_f32(float *dx, const float *dout, const float *x, int64_t count) {
+  elementwise<2, 1>(count, {dout, x}, {dx}, [](const vf *in, vf *y) {
+    const vf xe = in[1];
+    const vf cdf = splat(0.5f) * (splat(1.f) + verf(xe * splat(0.70710678118654752440f)));
+    const vf pdf = splat(0.39894228040143267794f) * vexp(splat(-0.5f) * xe * xe);
+    y[0] += in[0] * (cdf + xe * pdf);
+  });
+}
+
+// x = e^(x·scale − shift) in place (attention's softmax numerators).
+void scaled_exp_f32(float *x, int64_t count, float scale, float shift) {
+  elementwise<1, 1>(count, {x}, {x}, [scale, shift](const vf *in, vf *y) { y[0] = vexp(in[0] * splat(scale) - splat(shift)); });
+}
+
+int64_t gemm_f32_workspace(int64_t n) { return GemmWorkspace::floats(std::max<int64_t>(n, 1)); }
+
+// gemm_f32 on the calling thread, packing into the caller's workspace (no allocation, no parallel region).
+void gemm_f32_serial(int64_t m, int64_t n, int64_t k, const float *A, int64_t a_rs, int64_t a_cs, const float *B,
+                     int64_t b_rs, int64_t b_cs, float *C, int64_t ldc, bool accumulate, float *workspace) {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    if (!accumulate)
+      for (int64_t i = 0; i < m; ++i) std::memset(C + i * ldc, 0, static_cast<size_t>(n) * 4);
+    return;
+  }
+  GemmWorkspace ws;
+  ws.attach(workspace, n);
+  gemm(m, n, k, Operand{A, AK_F32, a_rs, a_cs}, Operand{B, AK_F32, b_rs, b_cs}, C, ldc, accumulate, ws);
+}
+
 }  // namespace
 
-const KernelTable table = {AK_STRINGIFY(AK_ISA), convert, similarity, search_topk, hybrid_nce, gemm_f32};
+const KernelTable table = {AK_STRINGIFY(AK_ISA), convert,         similarity,         search_topk,
+                           hybrid_nce,           gemm_f32,        gemm_f32_serial,    gemm_f32_workspace,
+                           swiglu_f32,           swiglu_backward_f32, gelu_f32,         gelu_backward_f32,
+                           scaled_exp_f32};
 
 }  // namespace ak::cpu::AK_ISA

@@ -21,6 +21,24 @@ struct KernelTable {
   // thread count. threads ≤ 0 means all cores. The training engine's float linear layers run on it.
   void (*gemm_f32)(int64_t m, int64_t n, int64_t k, const float *A, int64_t a_rs, int64_t a_cs, const float *B,
                    int64_t b_rs, int64_t b_cs, float *C, int64_t ldc, bool accumulate, int threads);
+  // The same product on the calling thread, packing into `workspace` (gemm_f32_workspace(n) floats, 64-byte
+  // aligned, owned by the caller): no allocation and no parallel region, for the many small products made inside
+  // an already parallel loop (attention per sequence and head). Same bits as gemm_f32.
+  void (*gemm_f32_serial)(int64_t m, int64_t n, int64_t k, const float *A, int64_t a_rs, int64_t a_cs, const float *B,
+                          int64_t b_rs, int64_t b_cs, float *C, int64_t ldc, bool accumulate, float *workspace);
+  int64_t (*gemm_f32_workspace)(int64_t n);
+  // The training engine's elementwise layers, on the calling thread over count elements, with vector exp and erf
+  // (the engine splits the work into chunks; results do not depend on where a chunk ends).
+  // SwiGLU gate: out = silu(gate) ⊙ up;
+  // the backward accumulates dgate += dout ⊙ ∂out/∂gate and dup += dout ⊙ silu(gate) (either may be null).
+  void (*swiglu_f32)(float *out, const float *gate, const float *up, int64_t count);
+  void (*swiglu_backward_f32)(float *dgate, float *dup, const float *dout, const float *gate, const float *up,
+                              int64_t count);
+  // Exact GELU (erf as a rational function, |error| ≤ 4.3e-7) and its backward dx += dout · GELU'(x), same way.
+  void (*gelu_f32)(float *out, const float *x, int64_t count);
+  void (*gelu_backward_f32)(float *dx, const float *dout, const float *x, int64_t count);
+  // x = e^(x·scale − shift) in place, with the vector exp (attention's softmax numerators).
+  void (*scaled_exp_f32)(float *x, int64_t count, float scale, float shift);
 };
 
 namespace generic { extern const KernelTable table; }

@@ -4,6 +4,10 @@
 // RMSNorm → SwiGLU → residual), final RMSNorm, LM head tied to the embedding; the conv + GELU audio encoder whose
 // tokens replace the input embeddings at [audio_at, audio_at + tokens).
 //
+// Rows: the batch arrives right-padded [B, L]; the engine keeps only its real positions, packed sequence after
+// sequence (N rows), so linear layers, norms and MLPs never touch padding; attention takes the sequences' row ranges.
+// The audio encoder likewise runs every clip of the batch at once (model.hpp, AudioStage): one GEMM per convolution.
+//
 // Memory: the forward keeps, per block, its input x, q and k (after RoPE), v, the attention output, x + attention,
 // the SwiGLU gate and up projections, both RMSNorm rstd and the attention log-sum-exp; the normalised inputs and the
 // SwiGLU output are recomputed in the backward (cheap, elementwise) instead of being stored. Everything lives in one
@@ -29,9 +33,14 @@ namespace {
 
 int omp_threads(int threads) { return threads > 0 ? threads : omp_get_max_threads(); }
 
+// p[0..n) = 0; large buffers (the backward's temporaries) in parallel chunks.
 template <typename T>
-void zero(T *p, int64_t n) {
-  if (n > 0) std::memset(p, 0, static_cast<size_t>(n) * sizeof(T));
+void zero(T *p, int64_t n, int threads = 1) {
+  constexpr int64_t chunk = 1 << 16;
+  const int64_t chunks = (n + chunk - 1) / chunk;
+#pragma omp parallel for num_threads(omp_threads(threads)) schedule(static) if (chunks > 4)
+  for (int64_t c = 0; c < chunks; c++)
+    std::memset(p + c * chunk, 0, static_cast<size_t>(std::min(chunk, n - c * chunk)) * sizeof(T));
 }
 
 // out = a + b, elementwise.
@@ -39,13 +48,6 @@ template <typename T>
 void add(T *out, const T *a, const T *b, int64_t n, int threads) {
 #pragma omp parallel for num_threads(omp_threads(threads)) if (n > (1 << 16)) schedule(static)
   for (int64_t i = 0; i < n; i++) out[i] = a[i] + b[i];
-}
-
-// dst [cols, rows] = src [rows, cols]ᵀ, converting.
-template <typename D, typename S>
-void transpose(D *dst, const S *src, int64_t rows, int64_t cols) {
-  for (int64_t r = 0; r < rows; r++)
-    for (int64_t c = 0; c < cols; c++) dst[c * rows + r] = static_cast<D>(src[r * cols + c]);
 }
 
 int64_t conv_out(int64_t in, int64_t k, int64_t s) {
@@ -162,7 +164,7 @@ void Model<T>::layout(T *base, int64_t *total) {
     used += (n + kAlign - 1) / kAlign * kAlign;
     return p;
   };
-  const int64_t N = static_cast<int64_t>(B_) * L_, B = B_;
+  const int64_t N = N_, B = B_;
   acts_.resize(cfg_.num_layers);
   for (LayerActs &a : acts_) {
     a.x = take(N * d_);
@@ -172,30 +174,38 @@ void Model<T>::layout(T *base, int64_t *total) {
     a.lse = take(N * H_);
   }
   x_final_ = take(N * d_);
+  rope_cs_ = take(N * (hd_ / 2)), rope_sn_ = take(N * (hd_ / 2));
   xr_ = take(B * d_), hid_ = take(B * d_), rstd_f_ = take(B);
-  for (T *&p : t_nd_) p = take(N * d_);
-  for (T *&p : t_nf_) p = take(N * f_);
   for (T *&p : t_bd_) p = take(B * d_);
-  int64_t audio_max = 0;
-  for (Clip &clip : clips_) {
-    clip.feat = take(cfg_.n_mels * static_cast<int64_t>(clip.frames));
-    audio_max = std::max<int64_t>(audio_max, cfg_.n_mels * static_cast<int64_t>(clip.frames));
-    for (int c = 0; c < cfg_.num_audio_convs; c++) {
-      const int64_t size = static_cast<int64_t>(cfg_.conv_channels[c]) * clip.time[c + 1];
-      clip.pre[c] = take(size), clip.post[c] = take(size);
-      audio_max = std::max(audio_max, size);
+  int64_t x_max = 0, pre_max = 0;  // the backward's gradients of x (not of the features, unless projected) and pre
+  for (size_t c = 0; c < stages_.size(); c++) {
+    AudioStage &st = stages_[c];
+    st.x = take(st.rows * channels_in(static_cast<int>(c)));
+    if (c > 0 || c + 1 == stages_.size()) x_max = std::max(x_max, st.rows * channels_in(static_cast<int>(c)));
+    if (c + 1 < stages_.size()) {
+      st.pre = take(st.out_rows * cfg_.conv_channels[c]);
+      pre_max = std::max(pre_max, st.out_rows * cfg_.conv_channels[c]);
     }
-    clip.proj_in = take(clip.tokens * last_channels());
   }
-  for (T *&p : t_audio_) p = take(audio_max);
+  // Temporaries: t_nd_[0] and [1] live through the whole backward (the audio encoder's input gradient and its
+  // token rows); the rest serve the blocks and then, once the last block is done, the audio encoder, so they share
+  // one region.
+  t_nd_[0] = take(N * d_), t_nd_[1] = take(N * d_);
+  const int64_t shared_at = used;
+  for (int i = 2; i < 7; i++) t_nd_[i] = take(N * d_);
+  for (T *&p : t_nf_) p = take(N * f_);
+  const int64_t blocks_end = used;
+  used = shared_at;
+  t_audio_[0] = take(x_max), t_audio_[1] = take(pre_max);
+  used = std::max(used, blocks_end);
   *total = used;
 }
 
 template <typename T>
 int64_t Model<T>::activation_bytes() const {
-  const int64_t n = static_cast<int64_t>(ids_.capacity()) * 4 + static_cast<int64_t>(pos_.capacity()) * 4 +
-                    static_cast<int64_t>(mask_.capacity() + is_token_.capacity()) +
-                    static_cast<int64_t>(read_row_.capacity() + select_.capacity()) * 4;
+  const int64_t n = static_cast<int64_t>(ids_.capacity() + pos_.capacity() + starts_.capacity() + row_of_.capacity() +
+                                         read_row_.capacity() + select_.capacity()) * 4 +
+                    static_cast<int64_t>(mask_.capacity() + flat_is_token_.capacity() + is_token_.capacity());
   return arena_.size() * static_cast<int64_t>(sizeof(T)) + n;
 }
 
@@ -216,12 +226,14 @@ ak_status Model<T>::check_batch(const ak_batch &bt) {
   AK_REQUIRE(bt.num_select == 0 || bt.select_ids, "forward: num_select = %d but select_ids is null", bt.num_select);
   const int32_t L = bt.length;
 
-  mask_.resize(N);
-  is_token_.resize(N);
+  // Flat [B·L] views first (mask, which rows are tokens), then the packed rows.
+  std::vector<uint8_t> &mask = mask_, &is_token = flat_is_token_;
+  mask.resize(N);
+  is_token.resize(N);
   for (int64_t n = 0; n < N; n++) {
     AK_REQUIRE(bt.mask[n] <= 1, "forward: mask[%lld] = %d (sequence %lld, position %lld) must be 0 or 1",
                static_cast<long long>(n), bt.mask[n], static_cast<long long>(n / L), static_cast<long long>(n % L));
-    mask_[n] = is_token_[n] = bt.mask[n];
+    mask[n] = is_token[n] = bt.mask[n];
   }
 
   clips_.resize(bt.num_audio);
@@ -237,49 +249,56 @@ ak_status Model<T>::check_batch(const ak_batch &bt) {
                "forward: audio clip %d (%lld tokens at position %d) does not fit in the sequence length %d", a,
                static_cast<long long>(tokens), clip.at, L);
     clip.tokens = static_cast<int32_t>(tokens);
-    clip.row = static_cast<int64_t>(clip.seq) * L + clip.at;
+    clip.row = static_cast<int64_t>(clip.seq) * L + clip.at;  // flat for now, packed below
     for (int64_t t = 0; t < tokens; t++) {
       const int64_t row = clip.row + t;
-      AK_REQUIRE(mask_[row], "forward: audio clip %d token %lld lands on padding (sequence %d, position %lld)", a,
+      AK_REQUIRE(mask[row], "forward: audio clip %d token %lld lands on padding (sequence %d, position %lld)", a,
                  static_cast<long long>(t), clip.seq, static_cast<long long>(clip.at + t));
-      AK_REQUIRE(is_token_[row], "forward: audio clip %d overlaps another clip at sequence %d, position %lld", a,
+      AK_REQUIRE(is_token[row], "forward: audio clip %d overlaps another clip at sequence %d, position %lld", a,
                  clip.seq, static_cast<long long>(clip.at + t));
-      is_token_[row] = 0;
+      is_token[row] = 0;
     }
     clip.features = bt.audio_features + feature_offset;
     feature_offset += static_cast<int64_t>(clip.frames) * cfg_.n_mels;
     clip.time.assign(cfg_.num_audio_convs + 1, clip.frames);
     for (int c = 0; c < cfg_.num_audio_convs; c++)
       clip.time[c + 1] = conv_out(clip.time[c], cfg_.conv_kernel[c], cfg_.conv_stride[c]);
-    clip.pre.assign(cfg_.num_audio_convs, nullptr);
-    clip.post.assign(cfg_.num_audio_convs, nullptr);
   }
 
-  ids_.resize(N);
-  pos_.resize(N);
-  for (int64_t n = 0; n < N; n++) {
-    const int32_t id = bt.ids[n], p = bt.positions[n];
-    if (is_token_[n]) {
-      AK_REQUIRE(id >= 0 && id < cfg_.vocab_size, "forward: ids[%lld] = %d (sequence %lld, position %lld) outside [0, %d)",
-                 static_cast<long long>(n), id, static_cast<long long>(n / L), static_cast<long long>(n % L),
-                 cfg_.vocab_size);
-    }
-    ids_[n] = is_token_[n] ? id : 0;
-    if (mask_[n]) {
+  // Pack: the real positions of each sequence, in order.
+  row_of_.resize(N);
+  starts_.resize(bt.batch + 1);
+  ids_.clear(), pos_.clear(), is_token_.clear();
+  for (int32_t b = 0; b < bt.batch; b++) {
+    starts_[b] = static_cast<int32_t>(ids_.size());
+    for (int64_t n = static_cast<int64_t>(b) * L; n < static_cast<int64_t>(b + 1) * L; n++) {
+      row_of_[n] = -1;
+      if (!mask[n]) continue;
+      const int32_t id = bt.ids[n], p = bt.positions[n];
+      if (is_token[n]) {
+        AK_REQUIRE(id >= 0 && id < cfg_.vocab_size, "forward: ids[%lld] = %d (sequence %lld, position %lld) outside [0, %d)",
+                   static_cast<long long>(n), id, static_cast<long long>(n / L), static_cast<long long>(n % L),
+                   cfg_.vocab_size);
+      }
       AK_REQUIRE(p >= 0 && p < cfg_.max_positions,
                  "forward: positions[%lld] = %d (sequence %lld, position %lld) outside [0, max_positions = %d)",
                  static_cast<long long>(n), p, static_cast<long long>(n / L), static_cast<long long>(n % L),
                  cfg_.max_positions);
+      row_of_[n] = static_cast<int32_t>(ids_.size());
+      ids_.push_back(is_token[n] ? id : 0);
+      pos_.push_back(p);
+      is_token_.push_back(is_token[n]);
     }
-    pos_[n] = mask_[n] ? p : 0;
   }
+  starts_[bt.batch] = static_cast<int32_t>(ids_.size());
+  for (Clip &clip : clips_) clip.row = row_of_[clip.row];  // its tokens are real, hence consecutive rows
 
   read_row_.resize(bt.batch);
   for (int32_t b = 0; b < bt.batch; b++) {
     const int32_t r = bt.read_at[b];
     AK_REQUIRE(r >= 0 && r < L, "forward: read_at[%d] = %d outside [0, length = %d)", b, r, L);
-    AK_REQUIRE(mask_[static_cast<int64_t>(b) * L + r], "forward: read_at[%d] = %d is a padding position", b, r);
-    read_row_[b] = b * L + r;
+    AK_REQUIRE(mask[static_cast<int64_t>(b) * L + r], "forward: read_at[%d] = %d is a padding position", b, r);
+    read_row_[b] = row_of_[static_cast<int64_t>(b) * L + r];
   }
   select_.resize(bt.num_select);
   for (int32_t s = 0; s < bt.num_select; s++) {
@@ -288,28 +307,74 @@ ak_status Model<T>::check_batch(const ak_batch &bt) {
     select_[s] = bt.select_ids[s];
   }
   B_ = bt.batch, L_ = bt.length, S_ = bt.num_select;
+  N_ = starts_[bt.batch];
+  plan_audio();
   return AK_OK;
 }
 
 // ---- forward ----
 
 template <typename T>
-void Model<T>::audio_forward(Clip &clip, T *x0) {
-  const T *P = params_.data();
-  transpose(clip.feat, clip.features, clip.frames, cfg_.n_mels);  // [frames, mels] → [mels, frames]
-  const T *in = clip.feat;
-  for (int c = 0; c < cfg_.num_audio_convs; c++) {
-    const int64_t Co = cfg_.conv_channels[c];
-    conv1d_forward(clip.pre[c], in, P + conv_off_[c].weight, P + conv_off_[c].bias, channels_in(c), clip.time[c], Co,
-                   static_cast<int64_t>(cfg_.conv_kernel[c]), static_cast<int64_t>(cfg_.conv_stride[c]));
-    gelu_forward(clip.post[c], clip.pre[c], Co * clip.time[c + 1]);
-    in = clip.post[c];
+void Model<T>::plan_audio() {
+  const int nc = cfg_.num_audio_convs;
+  stages_.assign(clips_.empty() ? 0 : nc + 1, AudioStage{});
+  for (size_t c = 0; c < stages_.size(); c++) {
+    AudioStage &st = stages_[c];
+    const bool conv = static_cast<int>(c) < nc;
+    const int64_t k = conv ? cfg_.conv_kernel[c] : 1;
+    st.pad = conv ? k / 2 : 0, st.stride = conv ? cfg_.conv_stride[c] : 1;
+    st.at.resize(clips_.size());
+    int64_t row = 0;
+    for (size_t j = 0; j < clips_.size(); j++) {
+      st.at[j] = row;
+      row += (clips_[j].time[c] + 2 * st.pad + st.stride - 1) / st.stride * st.stride;
+    }
+    st.out_rows = conv ? row / st.stride : 0;
+    st.rows = row + std::max<int64_t>(0, k - st.stride);  // the last output window reaches this far
   }
-  const int64_t C = last_channels();
-  transpose(clip.proj_in, in, C, static_cast<int64_t>(clip.tokens));  // [C, tokens] → [tokens, C]
-  // The clip's tokens are consecutive rows of its sequence: the projection writes them in place.
-  linear_forward(x0 + clip.row * d_, clip.proj_in, P + proj_, P + proj_bias_, static_cast<int64_t>(clip.tokens), C, d_,
-                 threads_);
+}
+
+// Zeroes the rows of stage c's x that are not clip data (pads, stride fill, the tail).
+template <typename T>
+void Model<T>::zero_audio_gaps(const AudioStage &st, int64_t channels, int64_t c) {
+  int64_t row = 0;
+  for (size_t j = 0; j < clips_.size(); j++) {
+    const int64_t data = st.at[j] + st.pad;
+    zero(st.x + row * channels, (data - row) * channels);
+    row = data + clips_[j].time[c];
+  }
+  zero(st.x + row * channels, (st.rows - row) * channels);
+}
+
+template <typename T>
+void Model<T>::audio_forward(T *x0) {
+  if (clips_.empty()) return;
+  const T *P = params_.data();
+  const int nc = cfg_.num_audio_convs;
+  const int64_t clips = static_cast<int64_t>(clips_.size()), mels = cfg_.n_mels;
+  AudioStage &first = stages_[0];
+  zero_audio_gaps(first, mels, 0);
+  for (int64_t j = 0; j < clips; j++) {
+    const Clip &clip = clips_[j];
+    T *dst = first.x + (first.at[j] + first.pad) * mels;
+    for (int64_t e = 0; e < clip.frames * mels; e++) dst[e] = static_cast<T>(clip.features[e]);
+  }
+  for (int c = 0; c < nc; c++) {
+    const AudioStage &st = stages_[c], &next = stages_[c + 1];
+    const int64_t Co = cfg_.conv_channels[c];
+    conv1d_forward(st.pre, st.x, P + conv_off_[c].weight, P + conv_off_[c].bias, st.out_rows, channels_in(c), Co,
+                   static_cast<int64_t>(cfg_.conv_kernel[c]), st.stride, threads_);
+    zero_audio_gaps(next, Co, c + 1);
+#pragma omp parallel for num_threads(omp_threads(threads_)) schedule(static)
+    for (int64_t j = 0; j < clips; j++)
+      gelu_forward(next.x + (next.at[j] + next.pad) * Co, st.pre + st.at[j] / st.stride * Co, clips_[j].time[c + 1] * Co);
+  }
+  // Projection of every clip's tokens at once, then each clip's rows into place.
+  const AudioStage &last = stages_[nc];
+  T *tokens = t_nd_[0];
+  linear_forward(tokens, last.x, P + proj_, P + proj_bias_, last.rows, last_channels(), d_, threads_);
+  for (int64_t j = 0; j < clips; j++)
+    std::memcpy(x0 + clips_[j].row * d_, tokens + last.at[j] * d_, static_cast<size_t>(clips_[j].tokens * d_) * sizeof(T));
 }
 
 template <typename T>
@@ -324,14 +389,15 @@ ak_status Model<T>::forward(const ak_batch &batch, T *hidden, T *logits) {
                     static_cast<long long>(total * static_cast<int64_t>(sizeof(T))));
   layout(arena_.data(), &total);
 
-  const int64_t B = B_, L = L_, N = B * L, d = d_, f = f_;
+  const int64_t B = B_, N = N_, d = d_, f = f_;
   const T eps = static_cast<T>(cfg_.rms_norm_eps), theta = static_cast<T>(cfg_.rope_theta);
   const T *P = params_.data();
   const int nl = cfg_.num_layers;
 
+  rope_table(rope_cs_, rope_sn_, pos_.data(), N, hd_, theta);
   T *x0 = nl > 0 ? acts_[0].x : x_final_;
   embedding_forward(x0, P + embed_, ids_.data(), N, d);
-  for (Clip &clip : clips_) audio_forward(clip, x0);
+  audio_forward(x0);
 
   T *tmp = t_nd_[0], *xn = t_nd_[1], *sw = t_nf_[0];
   for (int l = 0; l < nl; l++) {
@@ -342,9 +408,9 @@ ak_status Model<T>::forward(const ak_batch &batch, T *hidden, T *logits) {
     linear_forward(a.q, xn, P + o.wq, static_cast<const T *>(nullptr), N, d, d, threads_);
     linear_forward(a.k, xn, P + o.wk, static_cast<const T *>(nullptr), N, d, d, threads_);
     linear_forward(a.v, xn, P + o.wv, static_cast<const T *>(nullptr), N, d, d, threads_);
-    rope_forward(a.q, pos_.data(), N, H_, hd_, theta);
-    rope_forward(a.k, pos_.data(), N, H_, hd_, theta);
-    attention_forward(a.att, a.lse, a.q, a.k, a.v, mask_.data(), B, L, H_, hd_, threads_);
+    rope_forward(a.q, rope_cs_, rope_sn_, N, H_, hd_);
+    rope_forward(a.k, rope_cs_, rope_sn_, N, H_, hd_);
+    attention_forward(a.att, a.lse, a.q, a.k, a.v, starts_.data(), B, H_, hd_, threads_);
     linear_forward(tmp, a.att, P + o.wo, static_cast<const T *>(nullptr), N, d, d, threads_);
     add(a.xmid, a.x, tmp, N * d, threads_);
     rmsnorm_forward(xn, a.rstd_mlp, a.xmid, P + o.mlp_norm, N, d, eps);
@@ -374,36 +440,39 @@ ak_status Model<T>::forward(const ak_batch &batch, T *hidden, T *logits) {
 // ---- backward ----
 
 template <typename T>
-void Model<T>::audio_backward(Clip &clip, const T *dx0) {
+void Model<T>::audio_backward(const T *dx0) {
+  if (clips_.empty()) return;
   const T *P = params_.data();
   T *G = grads_.data();
-  const int64_t C = last_channels(), tokens = clip.tokens;
-  T *buf[3] = {t_audio_[0], t_audio_[1], t_audio_[2]};
-  T *dproj_in = buf[0];
-  zero(dproj_in, tokens * C);
-  linear_backward(dproj_in, G + proj_, G + proj_bias_, dx0 + clip.row * d_, clip.proj_in, P + proj_, tokens, C, d_,
-                  threads_);
-  if (cfg_.num_audio_convs == 0) return;  // no parameter below the projection
-  T *dpost = buf[1], *din = buf[2];
-  transpose(dpost, dproj_in, tokens, C);  // [tokens, C] → [C, tokens]
-  for (int c = cfg_.num_audio_convs - 1; c >= 0; c--) {
-    const int64_t Co = cfg_.conv_channels[c], Ci = channels_in(c), Ti = clip.time[c], To = clip.time[c + 1];
-    T *dpre = buf[0];
-    zero(dpre, Co * To);
-    gelu_backward(dpre, dpost, clip.pre[c], Co * To);
-    zero(din, Ci * Ti);
-    conv1d_backward(din, G + conv_off_[c].weight, G + conv_off_[c].bias, dpre, c == 0 ? clip.feat : clip.post[c - 1],
-                    P + conv_off_[c].weight, Ci, Ti, Co, static_cast<int64_t>(cfg_.conv_kernel[c]),
-                    static_cast<int64_t>(cfg_.conv_stride[c]));
-    std::swap(dpost, din);
+  const int nc = cfg_.num_audio_convs;
+  const int64_t clips = static_cast<int64_t>(clips_.size()), C = last_channels();
+  const AudioStage &last = stages_[nc];
+  T *dtokens = t_nd_[1], *dx = t_audio_[0], *dpre = t_audio_[1];
+  for (int64_t j = 0; j < clips; j++)
+    std::memcpy(dtokens + last.at[j] * d_, dx0 + clips_[j].row * d_, static_cast<size_t>(clips_[j].tokens * d_) * sizeof(T));
+  zero(dx, last.rows * C, threads_);
+  linear_backward(dx, G + proj_, G + proj_bias_, dtokens, last.x, P + proj_, last.rows, C, d_, threads_);
+  // dx holds d(stage c + 1's x); only its clip data rows are read.
+  for (int c = nc - 1; c >= 0; c--) {
+    const AudioStage &st = stages_[c], &next = stages_[c + 1];
+    const int64_t Co = cfg_.conv_channels[c], Ci = channels_in(c);
+    zero(dpre, st.out_rows * Co, threads_);  // junk rows stay 0, so they add nothing to the weight gradient
+#pragma omp parallel for num_threads(omp_threads(threads_)) schedule(static)
+    for (int64_t j = 0; j < clips; j++)
+      gelu_backward(dpre + st.at[j] / st.stride * Co, dx + (next.at[j] + next.pad) * Co, st.pre + st.at[j] / st.stride * Co,
+                    clips_[j].time[c + 1] * Co);
+    if (c > 0) zero(dx, st.rows * Ci, threads_);  // the features (c = 0) need no gradient
+    conv1d_backward(c > 0 ? dx : static_cast<T *>(nullptr), G + conv_off_[c].weight, G + conv_off_[c].bias, dpre, st.x,
+                    P + conv_off_[c].weight, st.out_rows, Ci, Co, static_cast<int64_t>(cfg_.conv_kernel[c]), st.stride,
+                    threads_);
   }
 }
 
 template <typename T>
 ak_status Model<T>::backward(const T *d_hidden, const T *d_logits) {
   AK_REQUIRE(have_forward_, "backward: no forward to differentiate (call forward first; a failed forward clears it)");
-  const int64_t B = B_, L = L_, N = B * L, d = d_, f = f_;
-  const T eps = static_cast<T>(cfg_.rms_norm_eps), theta = static_cast<T>(cfg_.rope_theta);
+  const int64_t B = B_, N = N_, d = d_, f = f_;
+  const T eps = static_cast<T>(cfg_.rms_norm_eps);
   const T *P = params_.data();
   T *G = grads_.data();
 
@@ -429,7 +498,7 @@ ak_status Model<T>::backward(const T *d_hidden, const T *d_logits) {
   rmsnorm_backward(dxr, G + final_norm_, dhid, xr_, P + final_norm_, rstd_f_, B, d);
   T *dx = t_nd_[0], *dxn = t_nd_[1], *datt = t_nd_[2], *dq = t_nd_[3], *dk = t_nd_[4], *dv = t_nd_[5], *xn = t_nd_[6];
   T *sw = t_nf_[0], *dsw = t_nf_[1], *dgate = t_nf_[2], *dup = t_nf_[3];
-  zero(dx, N * d);
+  zero(dx, N * d, threads_);
   gather_rows_backward(dx, dxr, read_row_.data(), B, d);
 
   for (int l = cfg_.num_layers - 1; l >= 0; l--) {
@@ -438,31 +507,31 @@ ak_status Model<T>::backward(const T *d_hidden, const T *d_logits) {
     // MLP branch; dx holds d(block output).
     rmsnorm_forward(xn, a.rstd_mlp, a.xmid, P + o.mlp_norm, N, d, eps);  // recomputed (same values, same rstd)
     swiglu_forward(sw, a.gate, a.up, N * f);
-    zero(dsw, N * f);
+    zero(dsw, N * f, threads_);
     linear_backward(dsw, G + o.w_down, static_cast<T *>(nullptr), dx, sw, P + o.w_down, N, f, d, threads_);
-    zero(dgate, N * f), zero(dup, N * f);
+    zero(dgate, N * f, threads_), zero(dup, N * f, threads_);
     swiglu_backward(dgate, dup, dsw, a.gate, a.up, N * f);
-    zero(dxn, N * d);
+    zero(dxn, N * d, threads_);
     linear_backward(dxn, G + o.w_gate, static_cast<T *>(nullptr), dgate, xn, P + o.w_gate, N, d, f, threads_);
     linear_backward(dxn, G + o.w_up, static_cast<T *>(nullptr), dup, xn, P + o.w_up, N, d, f, threads_);
     rmsnorm_backward(dx, G + o.mlp_norm, dxn, a.xmid, P + o.mlp_norm, a.rstd_mlp, N, d);  // dx = d(xmid)
     // Attention branch.
-    zero(datt, N * d);
+    zero(datt, N * d, threads_);
     linear_backward(datt, G + o.wo, static_cast<T *>(nullptr), dx, a.att, P + o.wo, N, d, d, threads_);
-    zero(dq, N * d), zero(dk, N * d), zero(dv, N * d);
-    attention_backward(dq, dk, dv, datt, a.att, a.lse, a.q, a.k, a.v, mask_.data(), B, L, H_, hd_, threads_);
-    rope_backward(dq, pos_.data(), N, H_, hd_, theta);
-    rope_backward(dk, pos_.data(), N, H_, hd_, theta);
+    zero(dq, N * d, threads_), zero(dk, N * d, threads_), zero(dv, N * d, threads_);
+    attention_backward(dq, dk, dv, datt, a.att, a.lse, a.q, a.k, a.v, starts_.data(), B, H_, hd_, threads_);
+    rope_backward(dq, rope_cs_, rope_sn_, N, H_, hd_);
+    rope_backward(dk, rope_cs_, rope_sn_, N, H_, hd_);
     rmsnorm_forward(xn, a.rstd_attn, a.x, P + o.attn_norm, N, d, eps);
-    zero(dxn, N * d);
+    zero(dxn, N * d, threads_);
     linear_backward(dxn, G + o.wq, static_cast<T *>(nullptr), dq, xn, P + o.wq, N, d, d, threads_);
     linear_backward(dxn, G + o.wk, static_cast<T *>(nullptr), dk, xn, P + o.wk, N, d, d, threads_);
     linear_backward(dxn, G + o.wv, static_cast<T *>(nullptr), dv, xn, P + o.wv, N, d, d, threads_);
     rmsnorm_backward(dx, G + o.attn_norm, dxn, a.x, P + o.attn_norm, a.rstd_attn, N, d);  // dx = d(block input)
   }
 
-  // Input embeddings: audio rows feed the audio encoder, token rows the embedding table, padding nothing.
-  for (Clip &clip : clips_) audio_backward(clip, dx);
+  // Input embeddings: audio rows feed the audio encoder, token rows the embedding table.
+  audio_backward(dx);
   for (int64_t n = 0; n < N; n++)
     if (!is_token_[n]) zero(dx + n * d, d);
   embedding_backward(G + embed_, dx, ids_.data(), N, d);
@@ -473,7 +542,7 @@ ak_status Model<T>::backward(const T *d_hidden, const T *d_logits) {
 
 template <typename T>
 void Model<T>::zero_grads() {
-  zero(grads_.data(), num_params_);
+  zero(grads_.data(), num_params_, threads_);
 }
 
 template <typename T>

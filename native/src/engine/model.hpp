@@ -77,22 +77,33 @@ class Model {
     T *q, *k, *v, *att, *xmid;      // [N, d]: q, k after RoPE; attention output; x + attention branch
     T *gate, *up;                   // [N, f]
     T *rstd_attn, *rstd_mlp;        // [N]
-    T *lse;                         // [B, H, L]
+    T *lse;                         // [H, N]
   };
   struct Clip {
     int32_t seq, at, frames, tokens;
-    int64_t row;                    // first row (seq·L + at)
+    int64_t row;                    // first (packed) row of its tokens
     const float *features;          // caller's [frames, n_mels], valid during forward only
     std::vector<int64_t> time;      // frames per stage: time[0] = frames, time[c + 1] after conv c
-    std::vector<T *> pre, post;     // per conv: before / after GELU, [channels, time]
-    T *feat = nullptr;              // [n_mels, frames] (channels-first copy of the input)
-    T *proj_in = nullptr;           // [tokens, last channels]
+  };
+  // The audio encoder runs every clip at once, channels-last. Stage c's input x [rows, channels_in(c)] holds the
+  // clips back to back, each as one block: `pad` zero rows, its time[c] steps, `pad` zero rows, and zero rows up to a
+  // multiple of the stride. Conv c then runs over all of x as one signal (conv1d_*), and clip j's outputs are rows
+  // [at[j] / stride, + time[c + 1]) of `pre`; the few rows between clips are junk, never read. The last stage
+  // (c = num_audio_convs) is the projection's input: the clips' tokens back to back, no padding.
+  struct AudioStage {
+    int64_t pad = 0, stride = 1;
+    int64_t rows = 0, out_rows = 0;  // rows of x (with the tail the last window reads), rows of pre
+    std::vector<int64_t> at;         // [clips]: first row of each clip's block in x
+    T *x = nullptr;                  // [rows, channels_in(c)]
+    T *pre = nullptr;                // [out_rows, conv_channels[c]]: before GELU (none on the last stage)
   };
 
   ak_status check_batch(const ak_batch &batch);
   void layout(T *base, int64_t *total);
-  void audio_forward(Clip &clip, T *x0);
-  void audio_backward(Clip &clip, const T *dx0);
+  void plan_audio();
+  void zero_audio_gaps(const AudioStage &st, int64_t channels, int64_t c);
+  void audio_forward(T *x0);
+  void audio_backward(const T *dx0);
   int64_t channels_in(int c) const { return c == 0 ? cfg_.n_mels : cfg_.conv_channels[c - 1]; }
   int64_t last_channels() const { return channels_in(cfg_.num_audio_convs); }
 
@@ -106,27 +117,33 @@ class Model {
   std::vector<ConvOffsets> conv_off_;
   Owned<T> params_, grads_;
 
-  // The last forward's batch (copied: the caller's arrays need not outlive the call).
+  // The last forward's batch (copied: the caller's arrays need not outlive the call), packed: only the real
+  // (mask = 1) positions become rows, sequence after sequence, so no layer spends work on padding. N_ rows.
   bool have_forward_ = false;
   int32_t B_ = 0, L_ = 0, S_ = 0;
-  std::vector<int32_t> ids_;        // [N]; 0 where the row is not a token (padding, audio)
-  std::vector<uint8_t> mask_;       // [N], 0/1
+  int64_t N_ = 0;
+  std::vector<int32_t> starts_;     // [B + 1]: sequence b is rows [starts_[b], starts_[b + 1])
+  std::vector<int32_t> row_of_;     // [B·L]: packed row of each position, −1 at padding
+  std::vector<int32_t> ids_;        // [N]; 0 where the row is not a token (audio)
   std::vector<uint8_t> is_token_;   // [N], 1 where the embedding table feeds the row
-  std::vector<int32_t> pos_;        // [N]; 0 at padding
-  std::vector<int32_t> read_row_;   // [B]: b·L + read_at[b]
+  std::vector<int32_t> pos_;        // [N]
+  std::vector<int32_t> read_row_;   // [B]: packed row of read_at[b]
+  std::vector<uint8_t> mask_, flat_is_token_;  // [B·L] scratch of check_batch
   std::vector<int32_t> select_;     // [S]
   std::vector<Clip> clips_;
+  std::vector<AudioStage> stages_;  // num_audio_convs + 1 (empty without clips)
 
   // Activations (one arena, grown on demand and reused).
   Owned<T> arena_;
   std::vector<LayerActs> acts_;
   T *x_final_ = nullptr;                          // [N, d] residual stream after the last block
+  T *rope_cs_ = nullptr, *rope_sn_ = nullptr;     // [N, hd/2] each: the rotary table of the batch's positions
   T *xr_ = nullptr, *hid_ = nullptr, *rstd_f_ = nullptr;  // [B, d], [B, d], [B]
-  // Backward (and forward) temporaries.
+  // Backward (and forward) temporaries; t_audio_ overlaps t_nd_[2..6] and t_nf_ (used after them).
   T *t_nd_[7] = {};                               // [N, d] each
   T *t_nf_[4] = {};                               // [N, f] each
   T *t_bd_[2] = {};                               // [B, d] each
-  T *t_audio_[3] = {};                            // [max channels × time over clips and stages] each
+  T *t_audio_[2] = {};                            // [max rows × channels of x], [max rows × channels of pre]
 };
 
 extern template class Owned<float>;

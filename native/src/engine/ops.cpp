@@ -1,13 +1,15 @@
 // The training engine's layers: forward and backward of each, on plain row-major buffers (see ops.hpp for shapes
 // and conventions — backward functions accumulate). One template serves float (training) and double (the finite
-// difference checks in engine_check); the float linear layers and convolutions run on the kernels' blocked GEMM
-// (ak::cpu::kernels().gemm_f32), everything else is plain loops.
+// difference checks in engine_check); the float linear layers, convolutions and attention run on the kernels' blocked
+// GEMM (ak::cpu::kernels().gemm_f32), SwiGLU, GELU and the softmax exponentials on the kernels' vector exp and erf,
+// everything else is plain loops.
 #include "engine/ops.hpp"
 
 #include <omp.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <type_traits>
@@ -36,12 +38,6 @@ inline T dot(const T *a, const T *b, int64_t n) {
     for (int u = 0; u < 8; ++u) acc[u] += a[c + u] * b[c + u];
   for (; c < n; ++c) acc[c & 7] += a[c] * b[c];
   return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-}
-
-// y += a · x (y and x never overlap).
-template <typename T>
-inline void axpy(T *__restrict y, T a, const T *__restrict x, int64_t n) {
-  for (int64_t c = 0; c < n; ++c) y[c] += a * x[c];
 }
 
 }  // namespace
@@ -205,46 +201,59 @@ void rmsnorm_backward(T *dx, T *dw, const T *dout, const T *x, const T *w, const
       for (int64_t j = 0; j < d; ++j) gx[j] += s * (g[j] * w[j] - xr[j] * s * m);
     }
   }
-  if (dw) {  // serial over rows (they all add into dw), vectorisable over columns
-    for (int64_t n = 0; n < N; ++n) {
-      const T *xr = x + n * d, *g = dout + n * d;
-      const T s = rstd[n];
-      for (int64_t j = 0; j < d; ++j) dw[j] += g[j] * xr[j] * s;
+  if (dw) {  // threads over column blocks, each walking all rows in order (as bias_backward)
+    constexpr int64_t block = 64;
+    const int64_t blocks = (d + block - 1) / block;
+#pragma omp parallel for schedule(static) if (blocks > 1 && worth_threads(N, d))
+    for (int64_t b = 0; b < blocks; ++b) {
+      const int64_t j0 = b * block, j1 = std::min(d, j0 + block);
+      T acc[block] = {};
+      for (int64_t n = 0; n < N; ++n) {
+        const T *xr = x + n * d + j0, *g = dout + n * d + j0;
+        const T s = rstd[n];
+        for (int64_t j = 0; j < j1 - j0; ++j) acc[j] += g[j] * xr[j] * s;
+      }
+      for (int64_t j = j0; j < j1; ++j) dw[j] += acc[j - j0];
     }
   }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Rotary positions, rotate-half: within a head, element j pairs with j + hd/2 and turns by pos · theta^(−2j/hd).
-// Angles are computed in double for both scalars (as libs/backbone's reference does). The backward applies the
-// transpose (the inverse rotation). An odd hd leaves the last element of each head unrotated.
+// Angles are computed in double for both scalars (as libs/backbone's reference does), once per batch into a table
+// that every layer's q and k (and their gradients) reuse. The backward applies the transpose (the inverse
+// rotation). An odd hd leaves the last element of each head unrotated.
 // ---------------------------------------------------------------------------------------------------------------
-namespace {
-
 template <typename T>
-void rope_apply(T *x, const int32_t *pos, int64_t N, int64_t H, int64_t hd, T theta, double direction) {
+void rope_table(T *cs, T *sn, const int32_t *pos, int64_t N, int64_t hd, T theta) {
   const int64_t half = hd / 2;
-  if (half == 0) return;
   std::vector<double> inv_freq(half);
   for (int64_t j = 0; j < half; ++j)
     inv_freq[j] = std::pow(static_cast<double>(theta), -2.0 * static_cast<double>(j) / static_cast<double>(hd));
-#pragma omp parallel if (worth_threads(N, H * hd * 4))
-  {
-    std::vector<T> cs(half), sn(half);
-#pragma omp for schedule(static)
-    for (int64_t n = 0; n < N; ++n) {
+#pragma omp parallel for schedule(static) if (worth_threads(N, half * 16))
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t j = 0; j < half; ++j) {
+      const double angle = static_cast<double>(pos[n]) * inv_freq[j];
+      cs[n * half + j] = static_cast<T>(std::cos(angle));
+      sn[n * half + j] = static_cast<T>(std::sin(angle));
+    }
+}
+
+namespace {
+
+// x1' = x1 cos − x2 sin, x2' = x2 cos + x1 sin, with sin negated for the inverse.
+template <typename T, bool kInverse>
+void rope_apply(T *x, const T *cs, const T *sn, int64_t N, int64_t H, int64_t hd) {
+  const int64_t half = hd / 2;
+#pragma omp parallel for schedule(static) if (worth_threads(N, H * hd))
+  for (int64_t n = 0; n < N; ++n) {
+    const T *c = cs + n * half, *s = sn + n * half;
+    for (int64_t h = 0; h < H; ++h) {
+      T *v = x + (n * H + h) * hd;
       for (int64_t j = 0; j < half; ++j) {
-        const double angle = static_cast<double>(pos[n]) * inv_freq[j];
-        cs[j] = static_cast<T>(std::cos(angle));
-        sn[j] = static_cast<T>(direction * std::sin(angle));
-      }
-      for (int64_t h = 0; h < H; ++h) {
-        T *v = x + (n * H + h) * hd;
-        for (int64_t j = 0; j < half; ++j) {
-          const T x1 = v[j], x2 = v[j + half];
-          v[j] = x1 * cs[j] - x2 * sn[j];
-          v[j + half] = x2 * cs[j] + x1 * sn[j];
-        }
+        const T x1 = v[j], x2 = v[j + half], sj = kInverse ? -s[j] : s[j];
+        v[j] = x1 * c[j] - x2 * sj;
+        v[j + half] = x2 * c[j] + x1 * sj;
       }
     }
   }
@@ -253,62 +262,119 @@ void rope_apply(T *x, const int32_t *pos, int64_t N, int64_t H, int64_t hd, T th
 }  // namespace
 
 template <typename T>
-void rope_forward(T *x, const int32_t *pos, int64_t N, int64_t H, int64_t hd, T theta) {
-  rope_apply(x, pos, N, H, hd, theta, 1.0);
+void rope_forward(T *x, const T *cs, const T *sn, int64_t N, int64_t H, int64_t hd) {
+  rope_apply<T, false>(x, cs, sn, N, H, hd);
 }
 
 template <typename T>
-void rope_backward(T *dx, const int32_t *pos, int64_t N, int64_t H, int64_t hd, T theta) {
-  rope_apply(dx, pos, N, H, hd, theta, -1.0);
+void rope_backward(T *dx, const T *cs, const T *sn, int64_t N, int64_t H, int64_t hd) {
+  rope_apply<T, true>(dx, cs, sn, N, H, hd);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Causal attention with a key padding mask, one (batch, head) pair per task. Memory is linear in L: a query row's
-// scores live in a per-thread buffer of L; only each row's log-sum-exp is kept (lse = −∞ for a row with no
-// visible key, whose output is zero). The backward recomputes each row's probabilities from lse:
-//   P_j = exp(s_j − lse),  dP_j = dout · v_j,  D = Σ dout ⊙ out,  dS_j = P_j (dP_j − D),
-//   dq += scale Σ_j dS_j k_j,  dk_j += scale dS_j q,  dv_j += P_j dout.
-// Tasks own disjoint slices of dq, dk, dv (their batch and head), so no two threads write the same element.
+// Causal attention over packed sequences, one (sequence, head) pair per task, in tiles of query rows. For a tile of
+// rows [i0, i1) only keys [0, i1) can be visible, so the products skip most of the masked upper triangle, and the
+// scores live in per-thread [tile × length] buffers (memory linear in the length). Only each row's log-sum-exp is
+// kept; the backward recomputes the probabilities from it:
+//   S = Q Kᵀ · scale,  P = exp(S − lse) (0 above the diagonal),  O = P V;
+//   dP = dO Vᵀ,  D_i = dO_i · O_i,  dS = P ⊙ (dP − D) · scale,  dQ += dS K,  dK += dSᵀ Q,  dV += Pᵀ dO.
+// The products run on the calling thread (small_gemm). Tasks own disjoint rows of dq, dk, dv and lse, and each task
+// walks its tiles in order, so the result does not depend on the thread count.
 // ---------------------------------------------------------------------------------------------------------------
+namespace {
+
+constexpr int64_t kAttnTile = 48;  // query rows per tile (a multiple of the GEMM's 6-row micro-tile)
+
+// C (m×n, leading dimension ldc) = or += A·B on the calling thread, A and B strided views as in gemm_f32. float:
+// the kernels' blocked GEMM packing into `ws` (gemm_f32_workspace floats); double: plain loops (the checks).
+void small_gemm(int64_t m, int64_t n, int64_t k, const float *A, int64_t a_rs, int64_t a_cs, const float *B,
+                int64_t b_rs, int64_t b_cs, float *C, int64_t ldc, bool accumulate, float *ws) {
+  ak::cpu::kernels().gemm_f32_serial(m, n, k, A, a_rs, a_cs, B, b_rs, b_cs, C, ldc, accumulate, ws);
+}
+void small_gemm(int64_t m, int64_t n, int64_t k, const double *A, int64_t a_rs, int64_t a_cs, const double *B,
+                int64_t b_rs, int64_t b_cs, double *C, int64_t ldc, bool accumulate, double *) {
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      double sum = 0;
+      for (int64_t p = 0; p < k; ++p) sum += A[i * a_rs + p * a_cs] * B[p * b_rs + j * b_cs];
+      C[i * ldc + j] = (accumulate ? C[i * ldc + j] : 0.0) + sum;
+    }
+}
+
+// Per-thread buffers of one attention call: two [tile × longest] score matrices and the GEMM's packing space,
+// 64-byte aligned.
 template <typename T>
-void attention_forward(T *out, T *lse, const T *q, const T *k, const T *v, const uint8_t *mask, int64_t B, int64_t L,
-                       int64_t H, int64_t hd, int threads) {
+struct AttnScratch {
+  std::vector<T> mem;
+  T *s = nullptr, *ds = nullptr, *ws = nullptr;
+  explicit AttnScratch(int64_t longest, int64_t hd) {
+    const int64_t tile = kAttnTile * std::max<int64_t>(longest, 1);
+    int64_t gemm = 0;
+    if constexpr (std::is_same_v<T, float>) gemm = ak::cpu::kernels().gemm_f32_workspace(std::max(longest, hd));
+    const int64_t align = 64 / sizeof(T), round = (tile + align - 1) / align * align;
+    mem.resize(static_cast<size_t>(2 * round + gemm + align));
+    T *base = mem.data();
+    while (reinterpret_cast<uintptr_t>(base) % 64) ++base;
+    s = base, ds = base + round, ws = base + 2 * round;
+  }
+};
+
+int64_t longest_sequence(const int32_t *starts, int64_t B) {
+  int64_t longest = 0;
+  for (int64_t b = 0; b < B; ++b) longest = std::max<int64_t>(longest, starts[b + 1] - starts[b]);
+  return longest;
+}
+
+// x = e^(x·scale − shift) in place: float on the kernels' vector exp.
+void scaled_exp(float *x, int64_t n, float scale, float shift) { ak::cpu::kernels().scaled_exp_f32(x, n, scale, shift); }
+void scaled_exp(double *x, int64_t n, double scale, double shift) {
+  for (int64_t j = 0; j < n; ++j) x[j] = std::exp(x[j] * scale - shift);
+}
+
+// Turns the tile's raw scores S [t × keys] (rows i0.., ld keys) into probabilities in place: P_ij = exp(S_ij·scale −
+// lse_i) for j ≤ i, 0 above. With `lse` null the forward computes each row's lse into lse_out instead.
+template <typename T>
+void tile_probabilities(T *S, int64_t t, int64_t keys, int64_t i0, T scale, const T *lse, T *lse_out) {
+  for (int64_t r = 0; r < t; ++r) {
+    T *srow = S + r * keys;
+    const int64_t visible = i0 + r + 1;  // keys 0..i
+    if (lse) {
+      scaled_exp(srow, visible, scale, lse[r]);
+    } else {
+      T mx = -std::numeric_limits<T>::infinity();
+      for (int64_t j = 0; j < visible; ++j) mx = std::max(mx, srow[j] * scale);
+      scaled_exp(srow, visible, scale, mx);
+      T sum = 0;
+      for (int64_t j = 0; j < visible; ++j) sum += srow[j];
+      lse_out[r] = mx + std::log(sum);
+      const T inv = T(1) / sum;
+      for (int64_t j = 0; j < visible; ++j) srow[j] *= inv;
+    }
+    for (int64_t j = visible; j < keys; ++j) srow[j] = T(0);
+  }
+}
+
+}  // namespace
+
+template <typename T>
+void attention_forward(T *out, T *lse, const T *q, const T *k, const T *v, const int32_t *starts, int64_t B, int64_t H,
+                       int64_t hd, int threads) {
   threads = resolve_threads(threads);
   const T scale = T(1) / std::sqrt(static_cast<T>(hd));
-  const int64_t row = H * hd;  // stride between positions
-#pragma omp parallel num_threads(threads) if (B * H > 1 && B * H * L * L * hd >= kParallelElems)
+  const int64_t row = H * hd, N = starts[B], longest = longest_sequence(starts, B);
+#pragma omp parallel num_threads(threads) if (B * H > 1 && N * longest * hd >= kParallelElems)
   {
-    std::vector<T> s(L);
+    AttnScratch<T> buf(longest, hd);
 #pragma omp for schedule(dynamic, 1) collapse(2)
     for (int64_t b = 0; b < B; ++b)
       for (int64_t h = 0; h < H; ++h) {
-        const uint8_t *m = mask + b * L;
-        const int64_t base = b * L * row + h * hd;
-        for (int64_t i = 0; i < L; ++i) {
-          const T *qi = q + base + i * row;
-          T *oi = out + base + i * row;
-          T mx = -std::numeric_limits<T>::infinity();
-          for (int64_t j = 0; j <= i; ++j) {
-            if (!m[j]) continue;
-            s[j] = dot(qi, k + base + j * row, hd) * scale;
-            mx = std::max(mx, s[j]);
-          }
-          for (int64_t c = 0; c < hd; ++c) oi[c] = 0;
-          T *lse_i = lse + (b * H + h) * L + i;
-          if (mx == -std::numeric_limits<T>::infinity()) {  // no visible key
-            *lse_i = mx;
-            continue;
-          }
-          T sum = 0;
-          for (int64_t j = 0; j <= i; ++j) {
-            if (!m[j]) continue;
-            const T p = std::exp(s[j] - mx);
-            sum += p;
-            axpy(oi, p, v + base + j * row, hd);
-          }
-          const T inv = T(1) / sum;
-          for (int64_t c = 0; c < hd; ++c) oi[c] *= inv;
-          *lse_i = mx + std::log(sum);
+        const int64_t s0 = starts[b], n = starts[b + 1] - s0, off = s0 * row + h * hd;
+        const T *Q = q + off, *K = k + off, *V = v + off;
+        for (int64_t i0 = 0; i0 < n; i0 += kAttnTile) {
+          const int64_t i1 = std::min(n, i0 + kAttnTile), t = i1 - i0, keys = i1;
+          small_gemm(t, keys, hd, Q + i0 * row, row, 1, K, 1, row, buf.s, keys, false, buf.ws);  // S = Q Kᵀ
+          tile_probabilities(buf.s, t, keys, i0, scale, static_cast<const T *>(nullptr), lse + h * N + s0 + i0);
+          small_gemm(t, hd, keys, buf.s, keys, 1, V, row, 1, out + off + i0 * row, row, false, buf.ws);  // O = P V
         }
       }
   }
@@ -316,200 +382,182 @@ void attention_forward(T *out, T *lse, const T *q, const T *k, const T *v, const
 
 template <typename T>
 void attention_backward(T *dq, T *dk, T *dv, const T *dout, const T *out, const T *lse, const T *q, const T *k,
-                        const T *v, const uint8_t *mask, int64_t B, int64_t L, int64_t H, int64_t hd, int threads) {
+                        const T *v, const int32_t *starts, int64_t B, int64_t H, int64_t hd, int threads) {
   threads = resolve_threads(threads);
   const T scale = T(1) / std::sqrt(static_cast<T>(hd));
-  const int64_t row = H * hd;
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1) collapse(2) \
-    if (B * H > 1 && B * H * L * L * hd >= kParallelElems)
-  for (int64_t b = 0; b < B; ++b)
-    for (int64_t h = 0; h < H; ++h) {
-      const uint8_t *m = mask + b * L;
-      const int64_t base = b * L * row + h * hd;
-      for (int64_t i = 0; i < L; ++i) {
-        const T li = lse[(b * H + h) * L + i];
-        if (li == -std::numeric_limits<T>::infinity()) continue;  // no visible key: zero output, zero gradient
-        const T *qi = q + base + i * row, *gi = dout + base + i * row, *oi = out + base + i * row;
-        T *dqi = dq + base + i * row;
-        const T D = dot(gi, oi, hd);
-        for (int64_t j = 0; j <= i; ++j) {
-          if (!m[j]) continue;
-          const T *kj = k + base + j * row, *vj = v + base + j * row;
-          const T p = std::exp(dot(qi, kj, hd) * scale - li), dp = dot(gi, vj, hd);
-          const T ds = p * (dp - D) * scale;  // includes the score scale
-          axpy(dqi, ds, kj, hd);
-          axpy(dk + base + j * row, ds, qi, hd);
-          axpy(dv + base + j * row, p, gi, hd);
+  const int64_t row = H * hd, N = starts[B], longest = longest_sequence(starts, B);
+#pragma omp parallel num_threads(threads) if (B * H > 1 && N * longest * hd >= kParallelElems)
+  {
+    AttnScratch<T> buf(longest, hd);
+#pragma omp for schedule(dynamic, 1) collapse(2)
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t h = 0; h < H; ++h) {
+        const int64_t s0 = starts[b], n = starts[b + 1] - s0, off = s0 * row + h * hd;
+        const T *Q = q + off, *K = k + off, *V = v + off, *dO = dout + off, *O = out + off;
+        T *dQ = dq + off, *dK = dk + off, *dV = dv + off;
+        for (int64_t i0 = 0; i0 < n; i0 += kAttnTile) {
+          const int64_t i1 = std::min(n, i0 + kAttnTile), t = i1 - i0, keys = i1;
+          T *P = buf.s, *dS = buf.ds;
+          small_gemm(t, keys, hd, Q + i0 * row, row, 1, K, 1, row, P, keys, false, buf.ws);  // S = Q Kᵀ
+          tile_probabilities(P, t, keys, i0, scale, lse + h * N + s0 + i0, static_cast<T *>(nullptr));
+          small_gemm(t, keys, hd, dO + i0 * row, row, 1, V, 1, row, dS, keys, false, buf.ws);  // dP = dO Vᵀ
+          for (int64_t r = 0; r < t; ++r) {
+            const T D = dot(dO + (i0 + r) * row, O + (i0 + r) * row, hd);
+            T *ds = dS + r * keys;
+            const T *p = P + r * keys;
+            for (int64_t j = 0; j < keys; ++j) ds[j] = p[j] * (ds[j] - D) * scale;
+          }
+          small_gemm(t, hd, keys, dS, keys, 1, K, row, 1, dQ + i0 * row, row, true, buf.ws);   // dQ += dS K
+          small_gemm(keys, hd, t, dS, 1, keys, Q + i0 * row, row, 1, dK, row, true, buf.ws);  // dK += dSᵀ Q
+          small_gemm(keys, hd, t, P, 1, keys, dO + i0 * row, row, 1, dV, row, true, buf.ws);  // dV += Pᵀ dO
         }
       }
-    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// SwiGLU and GELU
+// SwiGLU and GELU. float runs the kernels' vector versions (exp, erf) over fixed-size chunks: these are the widest
+// elementwise layers, and libm's scalar erf costs ~20 ns.
 // ---------------------------------------------------------------------------------------------------------------
+constexpr int64_t kChunk = 4096;
+
 template <typename T>
 void swiglu_forward(T *out, const T *gate, const T *up, int64_t count) {
+  const int64_t chunks = (count + kChunk - 1) / kChunk;
 #pragma omp parallel for schedule(static) if (count >= kParallelElems)
-  for (int64_t e = 0; e < count; ++e) {
-    const T g = gate[e];
-    out[e] = g / (T(1) + std::exp(-g)) * up[e];
+  for (int64_t c = 0; c < chunks; ++c) {
+    const int64_t e0 = c * kChunk, e1 = std::min(count, e0 + kChunk);
+    if constexpr (std::is_same_v<T, float>) {
+      ak::cpu::kernels().swiglu_f32(out + e0, gate + e0, up + e0, e1 - e0);
+    } else {
+      for (int64_t e = e0; e < e1; ++e) out[e] = gate[e] / (T(1) + std::exp(-gate[e])) * up[e];
+    }
   }
 }
 
 // d silu(g)/dg = σ(g) · (1 + g · (1 − σ(g)))
 template <typename T>
 void swiglu_backward(T *dgate, T *dup, const T *dout, const T *gate, const T *up, int64_t count) {
+  const int64_t chunks = (count + kChunk - 1) / kChunk;
 #pragma omp parallel for schedule(static) if (count >= kParallelElems)
-  for (int64_t e = 0; e < count; ++e) {
-    const T g = gate[e], sig = T(1) / (T(1) + std::exp(-g));
-    if (dgate) dgate[e] += dout[e] * up[e] * sig * (T(1) + g * (T(1) - sig));
-    if (dup) dup[e] += dout[e] * g * sig;
+  for (int64_t c = 0; c < chunks; ++c) {
+    const int64_t e0 = c * kChunk, e1 = std::min(count, e0 + kChunk);
+    if constexpr (std::is_same_v<T, float>) {
+      ak::cpu::kernels().swiglu_backward_f32(dgate ? dgate + e0 : nullptr, dup ? dup + e0 : nullptr, dout + e0,
+                                             gate + e0, up + e0, e1 - e0);
+    } else {
+      for (int64_t e = e0; e < e1; ++e) {
+        const T g = gate[e], sig = T(1) / (T(1) + std::exp(-g));
+        if (dgate) dgate[e] += dout[e] * up[e] * sig * (T(1) + g * (T(1) - sig));
+        if (dup) dup[e] += dout[e] * g * sig;
+      }
+    }
   }
 }
 
 template <typename T>
 void gelu_forward(T *out, const T *x, int64_t count) {
   const T r2 = static_cast<T>(0.70710678118654752440);
+  const int64_t chunks = (count + kChunk - 1) / kChunk;
 #pragma omp parallel for schedule(static) if (count >= kParallelElems)
-  for (int64_t e = 0; e < count; ++e) out[e] = T(0.5) * x[e] * (T(1) + std::erf(x[e] * r2));
+  for (int64_t c = 0; c < chunks; ++c) {
+    const int64_t e0 = c * kChunk, e1 = std::min(count, e0 + kChunk);
+    if constexpr (std::is_same_v<T, float>) {
+      ak::cpu::kernels().gelu_f32(out + e0, x + e0, e1 - e0);
+    } else {
+      for (int64_t e = e0; e < e1; ++e) out[e] = T(0.5) * x[e] * (T(1) + std::erf(x[e] * r2));
+    }
+  }
 }
 
 // d/dx = Φ(x) + x φ(x)
 template <typename T>
 void gelu_backward(T *dx, const T *dout, const T *x, int64_t count) {
   const T r2 = static_cast<T>(0.70710678118654752440), inv_sqrt_2pi = static_cast<T>(0.39894228040143267794);
+  const int64_t chunks = (count + kChunk - 1) / kChunk;
 #pragma omp parallel for schedule(static) if (count >= kParallelElems)
-  for (int64_t e = 0; e < count; ++e) {
-    const T xe = x[e];
-    dx[e] += dout[e] * (T(0.5) * (T(1) + std::erf(xe * r2)) + xe * inv_sqrt_2pi * std::exp(T(-0.5) * xe * xe));
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Conv1d, channels-first, zero padding floor(k/2): out[c, t] = bias[c] + Σ_ci Σ_q W[c, ci, q] · in[ci, t·s − pad + q].
-// float: im2col (col [Ci·k, To], col[(ci·k + q), t] = that input sample) and the blocked GEMM, so
-//   out = W [Co, Ci·k] · col,  dW += dout · colᵀ,  dcol = Wᵀ · dout, scattered back into din (col2im).
-// double: direct loops.
-// ---------------------------------------------------------------------------------------------------------------
-namespace {
-
-inline int64_t conv_out_len(int64_t Ti, int64_t k, int64_t stride) { return (Ti + 2 * (k / 2) - k) / stride + 1; }
-
-void im2col(float *col, const float *in, int64_t Ci, int64_t Ti, int64_t k, int64_t stride, int64_t To) {
-  const int64_t pad = k / 2;
-#pragma omp parallel for schedule(static) if (worth_threads(Ci * k, To))
-  for (int64_t r = 0; r < Ci * k; ++r) {
-    const float *x = in + (r / k) * Ti;
-    const int64_t off = r % k - pad;
-    float *dst = col + r * To;
-    for (int64_t t = 0; t < To; ++t) {
-      const int64_t s = t * stride + off;
-      dst[t] = s >= 0 && s < Ti ? x[s] : 0.f;
-    }
-  }
-}
-
-void col2im_add(float *din, const float *col, int64_t Ci, int64_t Ti, int64_t k, int64_t stride, int64_t To) {
-  const int64_t pad = k / 2;
-#pragma omp parallel for schedule(static) if (worth_threads(Ci, k * To))
-  for (int64_t ci = 0; ci < Ci; ++ci) {  // one input channel per task: its k rows of col all land in it
-    float *x = din + ci * Ti;
-    for (int64_t q = 0; q < k; ++q) {
-      const float *src = col + (ci * k + q) * To;
-      for (int64_t t = 0; t < To; ++t) {
-        const int64_t s = t * stride + q - pad;
-        if (s >= 0 && s < Ti) x[s] += src[t];
+  for (int64_t c = 0; c < chunks; ++c) {
+    const int64_t e0 = c * kChunk, e1 = std::min(count, e0 + kChunk);
+    if constexpr (std::is_same_v<T, float>) {
+      ak::cpu::kernels().gelu_backward_f32(dx + e0, dout + e0, x + e0, e1 - e0);
+    } else {
+      for (int64_t e = e0; e < e1; ++e) {
+        const T xe = x[e];
+        dx[e] += dout[e] * (T(0.5) * (T(1) + std::erf(xe * r2)) + xe * inv_sqrt_2pi * std::exp(T(-0.5) * xe * xe));
       }
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Conv1d, channels-last and unpadded. Row t of the im2col matrix, [in[t·s], in[t·s + 1], …, in[t·s + k − 1]], is one
+// contiguous run of k·Ci values of the input, so the input itself serves as the GEMM's left operand (rows s·Ci
+// apart) — no im2col copy. The weights are repacked to match that depth order, Wt [k·Ci, Co] with
+// Wt[q·Ci + ci, c] = W[c, ci, q]:
+//   out = in_view · Wt,  dWt = in_viewᵀ · dout,  din[t·s + q] += dout[t] · Wt_qᵀ for each tap q (k products whose
+//   rows interleave, made one after the other).
+// float runs the kernels' GEMM; double the same products as plain loops.
+// ---------------------------------------------------------------------------------------------------------------
+namespace {
+
+// C (m×n, leading dimension ldc) = or += A·B over strided views, as gemm_f32.
+void gemm(int64_t m, int64_t n, int64_t k, const float *A, int64_t a_rs, int64_t a_cs, const float *B, int64_t b_rs,
+          int64_t b_cs, float *C, int64_t ldc, bool accumulate, int threads) {
+  ak::cpu::kernels().gemm_f32(m, n, k, A, a_rs, a_cs, B, b_rs, b_cs, C, ldc, accumulate, threads);
+}
+void gemm(int64_t m, int64_t n, int64_t k, const double *A, int64_t a_rs, int64_t a_cs, const double *B, int64_t b_rs,
+          int64_t b_cs, double *C, int64_t ldc, bool accumulate, int threads) {
+#pragma omp parallel for num_threads(threads) schedule(static) if (worth_threads(m, n * k / 16))
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      double sum = 0;
+      for (int64_t p = 0; p < k; ++p) sum += A[i * a_rs + p * a_cs] * B[p * b_rs + j * b_cs];
+      C[i * ldc + j] = (accumulate ? C[i * ldc + j] : 0.0) + sum;
+    }
+}
+
+// Wt [k·Ci, Co] from W [Co, Ci, k].
+template <typename T>
+std::vector<T> conv_weights_by_tap(const T *W, int64_t Ci, int64_t Co, int64_t k) {
+  std::vector<T> Wt(static_cast<size_t>(k * Ci * Co));
+  for (int64_t c = 0; c < Co; ++c)
+    for (int64_t ci = 0; ci < Ci; ++ci)
+      for (int64_t q = 0; q < k; ++q) Wt[(q * Ci + ci) * Co + c] = W[(c * Ci + ci) * k + q];
+  return Wt;
 }
 
 }  // namespace
 
 template <typename T>
-void conv1d_forward(T *out, const T *in, const T *W, const T *bias, int64_t Ci, int64_t Ti, int64_t Co, int64_t k,
-                    int64_t stride) {
-  const int64_t To = conv_out_len(Ti, k, stride), pad = k / 2;
+void conv1d_forward(T *out, const T *in, const T *W, const T *bias, int64_t To, int64_t Ci, int64_t Co, int64_t k,
+                    int64_t stride, int threads) {
   if (To <= 0) return;
-  for (int64_t c = 0; c < Co; ++c)
-    for (int64_t t = 0; t < To; ++t) out[c * To + t] = bias ? bias[c] : T(0);
-  if constexpr (std::is_same_v<T, float>) {
-    std::vector<float> col(static_cast<size_t>(Ci * k * To));
-    im2col(col.data(), in, Ci, Ti, k, stride, To);
-    ak::cpu::kernels().gemm_f32(Co, To, Ci * k, W, Ci * k, 1, col.data(), To, 1, out, To, true, 0);
-  } else {
-#pragma omp parallel for schedule(static) if (worth_threads(Co, Ci * k * To))
-    for (int64_t c = 0; c < Co; ++c) {
-      T *y = out + c * To;
-      for (int64_t ci = 0; ci < Ci; ++ci)
-        for (int64_t q = 0; q < k; ++q) {
-          const T w = W[(c * Ci + ci) * k + q];
-          const T *x = in + ci * Ti;
-          for (int64_t t = 0; t < To; ++t) {
-            const int64_t s = t * stride + q - pad;
-            if (s >= 0 && s < Ti) y[t] += w * x[s];
-          }
-        }
-    }
+  threads = resolve_threads(threads);
+  const std::vector<T> Wt = conv_weights_by_tap(W, Ci, Co, k);
+  if (bias) {  // start from the bias and accumulate the product onto it
+#pragma omp parallel for num_threads(threads) schedule(static) if (worth_threads(To, Co))
+    for (int64_t t = 0; t < To; ++t) std::memcpy(out + t * Co, bias, sizeof(T) * Co);
   }
+  gemm(To, Co, k * Ci, in, stride * Ci, 1, Wt.data(), Co, 1, out, Co, bias != nullptr, threads);
 }
 
 template <typename T>
-void conv1d_backward(T *din, T *dW, T *dbias, const T *dout, const T *in, const T *W, int64_t Ci, int64_t Ti, int64_t Co,
-                     int64_t k, int64_t stride) {
-  const int64_t To = conv_out_len(Ti, k, stride), pad = k / 2;
+void conv1d_backward(T *din, T *dW, T *dbias, const T *dout, const T *in, const T *W, int64_t To, int64_t Ci, int64_t Co,
+                     int64_t k, int64_t stride, int threads) {
   if (To <= 0) return;
-  if (dbias)
-    for (int64_t c = 0; c < Co; ++c) {
-      T sum = 0;
-      for (int64_t t = 0; t < To; ++t) sum += dout[c * To + t];
-      dbias[c] += sum;
-    }
-  if constexpr (std::is_same_v<T, float>) {
-    const auto &kern = ak::cpu::kernels();
-    const int64_t K = Ci * k;
-    std::vector<float> col(static_cast<size_t>(K * To));
-    if (dW) {  // dW [Co, K] += dout [Co, To] · colᵀ [To, K]
-      im2col(col.data(), in, Ci, Ti, k, stride, To);
-      kern.gemm_f32(Co, K, To, dout, To, 1, col.data(), 1, To, dW, K, true, 0);
-    }
-    if (din) {  // dcol [K, To] = Wᵀ [K, Co] · dout [Co, To], then scattered into din
-      kern.gemm_f32(K, To, Co, W, 1, K, dout, To, 1, col.data(), To, false, 0);
-      col2im_add(din, col.data(), Ci, Ti, k, stride, To);
-    }
-  } else {
-    if (dW) {
-#pragma omp parallel for schedule(static) if (worth_threads(Co, Ci * k * To))
-      for (int64_t c = 0; c < Co; ++c) {
-        const T *g = dout + c * To;
-        for (int64_t ci = 0; ci < Ci; ++ci)
-          for (int64_t q = 0; q < k; ++q) {
-            const T *x = in + ci * Ti;
-            T sum = 0;
-            for (int64_t t = 0; t < To; ++t) {
-              const int64_t s = t * stride + q - pad;
-              if (s >= 0 && s < Ti) sum += g[t] * x[s];
-            }
-            dW[(c * Ci + ci) * k + q] += sum;
-          }
-      }
-    }
-    if (din) {
-#pragma omp parallel for schedule(static) if (worth_threads(Ci, Co * k * To))
-      for (int64_t ci = 0; ci < Ci; ++ci) {
-        T *x = din + ci * Ti;
-        for (int64_t c = 0; c < Co; ++c)
-          for (int64_t q = 0; q < k; ++q) {
-            const T w = W[(c * Ci + ci) * k + q];
-            const T *g = dout + c * To;
-            for (int64_t t = 0; t < To; ++t) {
-              const int64_t s = t * stride + q - pad;
-              if (s >= 0 && s < Ti) x[s] += w * g[t];
-            }
-          }
-      }
-    }
+  threads = resolve_threads(threads);
+  if (dbias) bias_backward(dbias, dout, To, Co, threads);
+  if (dW) {
+    std::vector<T> dWt(static_cast<size_t>(k * Ci * Co));
+    gemm(k * Ci, Co, To, in, 1, stride * Ci, dout, Co, 1, dWt.data(), Co, false, threads);
+    for (int64_t c = 0; c < Co; ++c)
+      for (int64_t ci = 0; ci < Ci; ++ci)
+        for (int64_t q = 0; q < k; ++q) dW[(c * Ci + ci) * k + q] += dWt[(q * Ci + ci) * Co + c];
+  }
+  if (din) {
+    const std::vector<T> Wt = conv_weights_by_tap(W, Ci, Co, k);
+    for (int64_t q = 0; q < k; ++q)  // din rows t·s + q (rows stride·Ci apart from din + q·Ci) += dout · Wt_qᵀ
+      gemm(To, Ci, Co, dout, Co, 1, Wt.data() + q * Ci * Co, 1, Co, din + q * Ci, stride * Ci, true, threads);
   }
 }
 
@@ -591,19 +639,21 @@ T cross_entropy_forward_backward(T *dlogits, const T *logits, const int32_t *tar
   template void linear_backward<T>(T *, T *, T *, const T *, const T *, const T *, int64_t, int64_t, int64_t, int);   \
   template void rmsnorm_forward<T>(T *, T *, const T *, const T *, int64_t, int64_t, T);                              \
   template void rmsnorm_backward<T>(T *, T *, const T *, const T *, const T *, const T *, int64_t, int64_t);          \
-  template void rope_forward<T>(T *, const int32_t *, int64_t, int64_t, int64_t, T);                                  \
-  template void rope_backward<T>(T *, const int32_t *, int64_t, int64_t, int64_t, T);                                 \
-  template void attention_forward<T>(T *, T *, const T *, const T *, const T *, const uint8_t *, int64_t, int64_t,    \
-                                     int64_t, int64_t, int);                                                          \
+  template void rope_table<T>(T *, T *, const int32_t *, int64_t, int64_t, T);                                        \
+  template void rope_forward<T>(T *, const T *, const T *, int64_t, int64_t, int64_t);                                \
+  template void rope_backward<T>(T *, const T *, const T *, int64_t, int64_t, int64_t);                               \
+  template void attention_forward<T>(T *, T *, const T *, const T *, const T *, const int32_t *, int64_t, int64_t,    \
+                                     int64_t, int);                                                                   \
   template void attention_backward<T>(T *, T *, T *, const T *, const T *, const T *, const T *, const T *,           \
-                                      const T *, const uint8_t *, int64_t, int64_t, int64_t, int64_t, int);           \
+                                      const T *, const int32_t *, int64_t, int64_t, int64_t, int);                    \
   template void swiglu_forward<T>(T *, const T *, const T *, int64_t);                                                \
   template void swiglu_backward<T>(T *, T *, const T *, const T *, const T *, int64_t);                               \
   template void gelu_forward<T>(T *, const T *, int64_t);                                                             \
   template void gelu_backward<T>(T *, const T *, const T *, int64_t);                                                 \
-  template void conv1d_forward<T>(T *, const T *, const T *, const T *, int64_t, int64_t, int64_t, int64_t, int64_t); \
+  template void conv1d_forward<T>(T *, const T *, const T *, const T *, int64_t, int64_t, int64_t, int64_t, int64_t, \
+                                  int);                                                                               \
   template void conv1d_backward<T>(T *, T *, T *, const T *, const T *, const T *, int64_t, int64_t, int64_t,         \
-                                   int64_t, int64_t);                                                                 \
+                                   int64_t, int64_t, int);                                                            \
   template void gather_rows_forward<T>(T *, const T *, const int32_t *, int64_t, int64_t);                            \
   template void gather_rows_backward<T>(T *, const T *, const int32_t *, int64_t, int64_t);                           \
   template void l2norm_forward<T>(T *, T *, const T *, int64_t, int64_t);                                             \

@@ -26,20 +26,24 @@ template <typename T> void rmsnorm_forward(T *out, T *rstd, const T *x, const T 
 template <typename T>
 void rmsnorm_backward(T *dx, T *dw, const T *dout, const T *x, const T *w, const T *rstd, int64_t N, int64_t d);
 
-// Rotary positions (rotate-half, Llama/Qwen): x [N, H, hd] in place; angle = pos[n] · theta^(−2j/hd), j < hd/2.
-template <typename T> void rope_forward(T *x, const int32_t *pos, int64_t N, int64_t H, int64_t hd, T theta);
-// The inverse rotation, applied to a gradient in place.
-template <typename T> void rope_backward(T *dx, const int32_t *pos, int64_t N, int64_t H, int64_t hd, T theta);
+// Rotary positions (rotate-half, Llama/Qwen): within a head, element j < hd/2 pairs with j + hd/2 and the pair turns
+// by the angle pos[n] · theta^(−2j/hd). rope_table computes the angles' cos and sin once per batch, cs and sn
+// [N, hd/2] (in double, then rounded, as libs/backbone's reference); rope_forward rotates x [N, H, hd] in place,
+// rope_backward applies the inverse rotation to a gradient in place.
+template <typename T> void rope_table(T *cs, T *sn, const int32_t *pos, int64_t N, int64_t hd, T theta);
+template <typename T> void rope_forward(T *x, const T *cs, const T *sn, int64_t N, int64_t H, int64_t hd);
+template <typename T> void rope_backward(T *dx, const T *cs, const T *sn, int64_t N, int64_t H, int64_t hd);
 
-// Causal multi-head attention with a key padding mask. q, k, v, out: [B, L, H, hd]; mask [B, L] (1 = real).
-// Query i attends to keys j ≤ i with mask[b, j] = 1; a query with no such key outputs zeros. lse [B, H, L] keeps
-// each row's log-sum-exp so the backward recomputes the probabilities instead of storing B·H·L² of them.
+// Causal multi-head attention over packed sequences (no padding rows). q, k, v, out: [N, H, hd] hold B sequences
+// back to back, sequence b in rows [starts[b], starts[b + 1]) (starts [B + 1], starts[0] = 0, N = starts[B]); row i
+// attends to the rows j ≤ i of its own sequence. lse [H, N] keeps each row's log-sum-exp so the backward recomputes
+// the probabilities instead of storing them.
 template <typename T>
-void attention_forward(T *out, T *lse, const T *q, const T *k, const T *v, const uint8_t *mask, int64_t B, int64_t L,
-                       int64_t H, int64_t hd, int threads);
+void attention_forward(T *out, T *lse, const T *q, const T *k, const T *v, const int32_t *starts, int64_t B, int64_t H,
+                       int64_t hd, int threads);
 template <typename T>
 void attention_backward(T *dq, T *dk, T *dv, const T *dout, const T *out, const T *lse, const T *q, const T *k,
-                        const T *v, const uint8_t *mask, int64_t B, int64_t L, int64_t H, int64_t hd, int threads);
+                        const T *v, const int32_t *starts, int64_t B, int64_t H, int64_t hd, int threads);
 
 // SwiGLU gate: out = silu(gate) ⊙ up.                                          all [N, f]
 template <typename T> void swiglu_forward(T *out, const T *gate, const T *up, int64_t count);
@@ -49,14 +53,16 @@ template <typename T> void swiglu_backward(T *dgate, T *dup, const T *dout, cons
 template <typename T> void gelu_forward(T *out, const T *x, int64_t count);
 template <typename T> void gelu_backward(T *dx, const T *dout, const T *x, int64_t count);
 
-// 1-D convolution over time, channels-first: in [Ci, Ti], W [Co, Ci, k], bias [Co], out [Co, To] with padding
-// floor(k/2) on both sides and To = floor((Ti + 2·floor(k/2) − k) / stride) + 1. One clip at a time.
+// 1-D convolution over time, channels-last, without padding ("valid"): in [(To − 1)·stride + k rows at least, Ci],
+// W [Co, Ci, k], bias [Co] or null, out [To, Co]:  out[t, c] = bias[c] + Σ_ci Σ_q W[c, ci, q] · in[t·stride + q, ci].
+// The caller pads: the model lays its clips back to back, each between zero rows, and convolves them in one call.
+// The backward's din (may be null) has the input's shape.
 template <typename T>
-void conv1d_forward(T *out, const T *in, const T *W, const T *bias, int64_t Ci, int64_t Ti, int64_t Co, int64_t k,
-                    int64_t stride);
+void conv1d_forward(T *out, const T *in, const T *W, const T *bias, int64_t To, int64_t Ci, int64_t Co, int64_t k,
+                    int64_t stride, int threads);
 template <typename T>
-void conv1d_backward(T *din, T *dW, T *dbias, const T *dout, const T *in, const T *W, int64_t Ci, int64_t Ti, int64_t Co,
-                     int64_t k, int64_t stride);
+void conv1d_backward(T *din, T *dW, T *dbias, const T *dout, const T *in, const T *W, int64_t To, int64_t Ci, int64_t Co,
+                     int64_t k, int64_t stride, int threads);
 
 // Row gather: out[m, :] = in[idx[m], :]; the backward scatter-adds.
 template <typename T> void gather_rows_forward(T *out, const T *in, const int32_t *idx, int64_t M, int64_t d);
