@@ -291,14 +291,11 @@ void small_gemm(int64_t m, int64_t n, int64_t k, const float *A, int64_t a_rs, i
                 int64_t b_rs, int64_t b_cs, float *C, int64_t ldc, bool accumulate, float *ws) {
   ak::cpu::kernels().gemm_f32_serial(m, n, k, A, a_rs, a_cs, B, b_rs, b_cs, C, ldc, accumulate, ws);
 }
+void gemm(int64_t m, int64_t n, int64_t k, const double *A, int64_t a_rs, int64_t a_cs, const double *B, int64_t b_rs,
+          int64_t b_cs, double *C, int64_t ldc, bool accumulate, int threads);
 void small_gemm(int64_t m, int64_t n, int64_t k, const double *A, int64_t a_rs, int64_t a_cs, const double *B,
                 int64_t b_rs, int64_t b_cs, double *C, int64_t ldc, bool accumulate, double *) {
-  for (int64_t i = 0; i < m; ++i)
-    for (int64_t j = 0; j < n; ++j) {
-      double sum = 0;
-      for (int64_t p = 0; p < k; ++p) sum += A[i * a_rs + p * a_cs] * B[p * b_rs + j * b_cs];
-      C[i * ldc + j] = (accumulate ? C[i * ldc + j] : 0.0) + sum;
-    }
+  gemm(m, n, k, A, a_rs, a_cs, B, b_rs, b_cs, C, ldc, accumulate, 1);
 }
 
 // Per-thread buffers of one attention call: two [tile × longest] score matrices and the GEMM's packing space,
