@@ -55,7 +55,7 @@ describe('the whole pipeline in miniature', () => {
     config.text = { ...config.text, steps: 20, batchPairs: 16, lr: 2e-3, warmupSteps: 2 };
     config.retrieval = { ...config.retrieval, steps: 120, batchPairs: 24, lr: 2e-3, warmupSteps: 10, tau: 0.1 };
     config.rerank = { ...config.rerank, steps: 30, batchPairs: 8, lr: 1e-3, warmupSteps: 3 };
-    config.eval = { rerankK: 5, alphaGrid: [0, 0.1, 0.3, 1], maxClips: 24 };
+    config.eval = { rerankK: 5, alphaGrid: [0, 0.1, 0.3, 1], maxClips: 24, validationClips: 24 };
     const result = await runTraining(config, join(root, 'run'));
 
     // Chance R@1 is 1/24 for T2A; a learned model must be far above it.

@@ -5,6 +5,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import { makeRng } from '@aurola/args';
 import { LogMelExtractor, parseLogMelConfig } from '@aurola/audio';
 import { AUROLA_TOKENS, randomDecoderWeights, type DecoderArchitecture, type ModelConfig } from '@aurola/backbone';
 import { buildWordTokenizer, PromptEncoder, TextTokenizer } from '@aurola/text';
@@ -14,18 +15,21 @@ import { TrainableModel } from '../model.js';
 import { MINI_ARCH, SMALL_ARCH } from '../presets.js';
 import { FeatureCache, loadCorpus, vocabularyOf, type CorpusClip } from './corpus.js';
 import { evaluateSplit, evaluateWithRerank, type RerankEvaluation } from './evaluate.js';
+import { writeTrainingPlots } from './plots.js';
 import { trainRerank, trainRetrieval, trainText, type HybridNceSettings, type RunContext, type StageSettings } from './stages.js';
 
 export interface RunConfig {
   manifest: string;
   seed: number;
+  /** The share of the training clips used (data scaling), drawn once by the seed. */
+  trainFraction: number;
   model: { preset: 'tiny' | 'mini' | 'small'; maxWords: number; nMels: number; maxDurationS: number };
   threads: number;
   microBatch: number;
   text: Omit<StageSettings, 'seed'> & { tau: number };
   retrieval: Omit<StageSettings, 'seed'> & HybridNceSettings;
   rerank: Omit<StageSettings, 'seed'>;
-  eval: { rerankK: number; alphaGrid: number[]; maxClips: number };
+  eval: { rerankK: number; alphaGrid: number[]; maxClips: number; validationClips: number };
 }
 
 const stage = (steps: number, batchPairs: number, lr: number): Omit<StageSettings, 'seed'> => ({
@@ -36,6 +40,7 @@ const stage = (steps: number, batchPairs: number, lr: number): Omit<StageSetting
   weightDecay: 0.01,
   clipNorm: 1,
   checkpointEvery: 100,
+  validateEvery: Math.max(1, Math.round(steps / 10)),
 });
 
 /** The paper's hyper-parameters where they apply (τ 0.05, α 1, λ 0.2, β 0.1, a2t, weights not detached). */
@@ -43,13 +48,14 @@ export function defaultRunConfig(manifest: string): RunConfig {
   return {
     manifest,
     seed: 1,
+    trainFraction: 1,
     model: { preset: 'mini', maxWords: 4096, nMels: 80, maxDurationS: 10 },
     threads: 0,
     microBatch: 64,
     text: { ...stage(300, 64, 3e-4), tau: 0.05 },
     retrieval: { ...stage(2000, 64, 3e-4), tau: 0.05, alpha: 1, lambda: 0.2, beta: 0.1, direction: 'a2t', detachWeights: false },
     rerank: stage(300, 32, 1e-4),
-    eval: { rerankK: 10, alphaGrid: [0, 0.05, 0.1, 0.2, 0.5, 1], maxClips: 500 },
+    eval: { rerankK: 10, alphaGrid: [0, 0.05, 0.1, 0.2, 0.5, 1], maxClips: 500, validationClips: 200 },
   };
 }
 
@@ -77,10 +83,20 @@ export interface RunResult {
 /** Every `step`-th clip up to `max`, so evaluation costs stay bounded and deterministic. */
 const subsample = (clips: CorpusClip[], max: number) => (clips.length <= max ? clips : clips.filter((_, i) => i % Math.ceil(clips.length / max) === 0));
 
+/** A share of the clips drawn by the seed (manifest order kept). */
+function sampleFraction(clips: CorpusClip[], fraction: number, seed: number): CorpusClip[] {
+  if (fraction === 1) return clips;
+  const rng = makeRng(`${seed}/train-fraction`);
+  const keys = clips.map(() => rng());
+  const cut = [...keys].sort((a, b) => a - b)[Math.max(0, Math.round(fraction * clips.length) - 1)]!;
+  return clips.filter((_, i) => keys[i]! <= cut);
+}
+
 export async function runTraining(config: RunConfig, runDir: string, onStep?: RunContext['onStep']): Promise<RunResult> {
   await mkdir(runDir, { recursive: true });
   await writeFile(join(runDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
-  const train = await loadCorpus(config.manifest, 'train');
+  if (!(config.trainFraction > 0 && config.trainFraction <= 1)) throw new RangeError(`trainFraction must be in (0, 1], got ${config.trainFraction}`);
+  const train = sampleFraction(await loadCorpus(config.manifest, 'train'), config.trainFraction, config.seed);
   const validation = subsample(await loadCorpus(config.manifest, 'validation'), config.eval.maxClips);
   const testAll = await loadCorpus(config.manifest, 'test');
   if (train.length === 0 || validation.length === 0 || testAll.length === 0) throw new Error(`${config.manifest} needs clips in train, validation and test`);
@@ -122,12 +138,19 @@ export async function runTraining(config: RunConfig, runDir: string, onStep?: Ru
       microBatch: config.microBatch,
       ...(onStep ? { onStep } : {}),
     };
+    const duringTraining = subsample(validation, config.eval.validationClips);
+    ctx.validate = async () => {
+      const m = await evaluateSplit(ctx, duringTraining);
+      return { 'T2A R@1': m.t2a.r1, 'T2A R@10': m.t2a.r10, 'A2T R@1': m.a2t.r1, 'A2T R@10': m.a2t.r10 };
+    };
     const losses: Record<string, number> = {};
     const seed = config.seed;
     if (config.text.steps > 0) losses.text = (await trainText(ctx, join(runDir, 'text'), train, { ...config.text, seed }, config.text.tau)).finalLoss;
+    await writeTrainingPlots(runDir);
     const { tau, alpha, lambda, beta, direction, detachWeights, ...retrievalStage } = config.retrieval;
     if (retrievalStage.steps > 0) {
       losses.retrieval = (await trainRetrieval(ctx, join(runDir, 'retrieval'), train, { ...retrievalStage, seed }, { tau, alpha, lambda, beta, direction, detachWeights })).finalLoss;
+      await writeTrainingPlots(runDir);
     }
     const result: RunResult = { runDir, modelDir: join(runDir, 'model'), losses, test: await evaluateSplit(ctx, test) };
     const seen = new Set(train.map((c) => c.firstTag));
@@ -135,6 +158,7 @@ export async function runTraining(config: RunConfig, runDir: string, onStep?: Ru
     if (unseen.length >= 2) result.zeroShot = await evaluateSplit(ctx, unseen);
     if (config.rerank.steps > 0) {
       losses.rerank = (await trainRerank(ctx, join(runDir, 'rerank'), train, { ...config.rerank, seed }, { tau, alpha, lambda, beta, direction, detachWeights })).finalLoss;
+      await writeTrainingPlots(runDir);
       result.rerank = await evaluateWithRerank(ctx, validation, test, config.eval.rerankK, config.eval.alphaGrid);
       modelConfig.rerank = { alphaT2A: result.rerank.alpha.t2a, alphaA2T: result.rerank.alpha.a2t };
     }

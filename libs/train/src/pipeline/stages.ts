@@ -32,6 +32,8 @@ export interface RunContext {
   microBatch: number;
   /** Called after every step (progress bars). */
   onStep?: (stage: string, step: number, steps: number, loss: number) => void;
+  /** Validation recall of the model as it is now (the curves of a run); called every `validateEvery` steps. */
+  validate?: () => Promise<Record<string, number>>;
 }
 
 export interface StageSettings {
@@ -44,6 +46,8 @@ export interface StageSettings {
   clipNorm: number;
   seed: number | string;
   checkpointEvery: number;
+  /** Steps between validation measurements (0: none); the first is before step 1, the last after the final step. */
+  validateEvery?: number;
 }
 
 export interface HybridNceSettings {
@@ -96,12 +100,16 @@ async function runStage(ctx: RunContext, dir: string, loop: StageLoop): Promise<
   }
   let loss = Number.NaN;
   const started = performance.now();
+  const log = (line: object) => appendFile(join(dir, 'log.jsonl'), `${JSON.stringify({ stage: loop.name, ...line })}\n`);
+  const every = ctx.validate ? (settings.validateEvery ?? 0) : 0;
+  const validate = async (step: number) => log({ step, validation: await ctx.validate!() });
+  if (every > 0 && optimizer.step === 0) await validate(0);
   for (let step = optimizer.step + 1; step <= settings.steps; step++) {
     loss = await loop.step(makeRng(`${settings.seed}/${loop.name}/${step}`), step);
     const report = optimizer.apply();
-    const line = { stage: loop.name, step, loss, lr: report.lr, gradNorm: report.gradNorm, seconds: (performance.now() - started) / 1000 };
-    await appendFile(join(dir, 'log.jsonl'), `${JSON.stringify(line)}\n`);
+    await log({ step, loss, lr: report.lr, gradNorm: report.gradNorm, seconds: (performance.now() - started) / 1000 });
     ctx.onStep?.(loop.name, step, settings.steps, loss);
+    if (every > 0 && (step % every === 0 || step === settings.steps)) await validate(step);
     if (step % settings.checkpointEvery === 0 || step === settings.steps) await saveCheckpoint(checkpoint, ctx.model, optimizer);
   }
   const result = { finalLoss: loss };
