@@ -3,9 +3,8 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 
+import { Progress } from '@aurola/jobs';
 import { defaultRunConfig, runTraining, type RunConfig } from '@aurola/train';
-
-import { Progress } from './progress.js';
 
 export const TRAIN_USAGE = `usage: aurola-train train --manifest FILE --out DIR [options]
 

@@ -26,10 +26,9 @@ import {
   type SourceItem,
   type Split,
 } from '@aurola/data';
+import { formatDuration, Progress, WorkerPool } from '@aurola/jobs';
 
-import { WorkerPool } from '../pool.js';
 import { Journal } from './journal.js';
-import { formatDuration, Progress } from '../progress.js';
 import type { BuildJob, BuildJobResult } from './worker.js';
 
 export interface FolderSource {

@@ -16,8 +16,7 @@ import {
   type MixturePlan,
   type SourceItem,
 } from '@aurola/data';
-
-import { serveJobs } from '../pool.js';
+import { serveJobs } from '@aurola/jobs';
 
 export type BuildJob =
   | { kind: 'clip'; item: SourceItem; outDir: string; maxDurationS: number; seed: number | string }

@@ -1,6 +1,6 @@
 // A fixed pool of worker threads running one module's `handle(job)`; jobs queue until a worker is free. A job
 // that throws rejects its own promise only (the error's name and message cross the thread boundary); a worker
-// that dies rejects its job and is replaced, so one bad input never stops a build.
+// that dies rejects its job and is replaced, so one bad input never stops a build or an index run.
 import { Worker } from 'node:worker_threads';
 
 interface Pending<R> {
@@ -8,6 +8,9 @@ interface Pending<R> {
   resolve: (value: R) => void;
   reject: (error: Error) => void;
 }
+
+// At the package root, so that the pool finds it both from src/ (sources) and from dist/ (built).
+const TS_WORKER = new URL('../ts-worker.mjs', import.meta.url);
 
 type Reply<R> = { ok: true; result: R } | { ok: false; error: { name: string; message: string } };
 
@@ -49,7 +52,7 @@ export class WorkerPool<J, R> {
     // Run from TypeScript sources (tsx, Vitest), a worker needs its own tsx registration and the monorepo's
     // source export condition; run from built JavaScript it needs neither.
     const worker = this.module.pathname.endsWith('.ts')
-      ? new Worker(new URL('./ts-worker.mjs', import.meta.url), {
+      ? new Worker(TS_WORKER, {
           workerData: { module: this.module.href },
           execArgv: [...process.execArgv.filter((a) => !a.startsWith('--conditions')), '--conditions=aurola-source'],
         })
