@@ -1,9 +1,12 @@
-// aurola-train command line: `data build` makes the training corpus, `train` trains, evaluates and exports a model.
+// aurola-train command line: `data build` makes the training corpus, `train` trains, evaluates and exports a model,
+// `experiments` runs the ablation table, `eval` evaluates a model directory on a captioned test set.
 import { parseArgs } from 'node:util';
 
 import { DEBIAN_SOURCE_NAMES, SPLITS, type Split } from '@aurola/data';
 
 import { DEFAULT_FRACTIONS, DEFAULT_TARGETS, runDataBuild, type FolderSource } from './data/build.js';
+import { EVAL_USAGE, evalCommand } from './eval-command.js';
+import { EXPERIMENTS_USAGE, experimentsCommand } from './experiments.js';
 import { TRAIN_USAGE, trainCommand } from './train-command.js';
 
 const USAGE = `usage: aurola-train data build [options]
@@ -42,8 +45,10 @@ function positiveNumber(name: string, value: string | undefined, fallback: numbe
 export async function main(argv: string[]): Promise<number> {
   const [group, command, ...rest] = argv;
   if (group === 'train') return trainCommand(argv.slice(1));
+  if (group === 'experiments') return experimentsCommand(argv.slice(1));
+  if (group === 'eval') return evalCommand(argv.slice(1));
   if (group !== 'data' || command !== 'build') {
-    process.stderr.write(`${USAGE}\n${TRAIN_USAGE}`);
+    process.stderr.write(`${USAGE}\n${TRAIN_USAGE}\n${EXPERIMENTS_USAGE}\n${EVAL_USAGE}`);
     return group === '--help' || group === '-h' ? 0 : 2;
   }
   const { values } = parseArgs({

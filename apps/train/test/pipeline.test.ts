@@ -1,16 +1,18 @@
 // The miniature of the whole pipeline that CI runs: a small synthetic sound library → data build → stage 1 →
 // stage 2 → re-ranker → evaluation → exported model directory, served by the ONNX runner. Recall must rise well
 // above chance. Six kinds of sound (tones, noise bands, click trains, sweeps), each in its own folder.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { encodeWav } from '@aurola/audio';
 import { OnnxMllmBackbone } from '@aurola/backbone';
+import { readManifest } from '@aurola/data';
 import { defaultRunConfig, runTraining } from '@aurola/train';
 
 import { runDataBuild } from '../src/data/build.js';
+import { evalCommand } from '../src/eval-command.js';
 
 const SR = 16000;
 const root = mkdtempSync(join(tmpdir(), 'aurola-pipeline-'));
@@ -70,5 +72,50 @@ describe('the whole pipeline in miniature', () => {
     const e = await backbone.embedText(['a bell rings', 'a low hum']);
     expect(e.rows).toBe(2);
     await backbone.close();
+
+    // The run's curves: every stage's loss, and validation recall measured during training.
+    expect(existsSync(join(root, 'run', 'plots', 'loss.svg'))).toBe(true);
+    expect(readFileSync(join(root, 'run', 'plots', 'validation.svg'), 'utf8')).toContain('T2A R@1');
+
+    // `eval` on the exported model through the ONNX runner agrees with the training app's own evaluation of the
+    // same clips on the engine (the same figures up to near-ties: float32 on two runtimes).
+    const manifest = join(corpus, 'manifest.jsonl');
+    const viaManifest = join(root, 'eval-manifest.json');
+    expect(await evalCommand(['--model', result.modelDir, '--format', 'manifest', '--captions', manifest, '--rerank-k', '5', '--json', viaManifest])).toBe(0);
+    const evaluated = JSON.parse(readFileSync(viaManifest, 'utf8'));
+    const n = 24;
+    expect(evaluated.clips).toBe(n);
+    for (const dir of ['t2a', 'a2t'] as const) {
+      expect(Math.abs(evaluated.plain[dir].r1 - result.rerank!.test.plain[dir].r1)).toBeLessThanOrEqual(1 / n + 1e-9);
+      expect(Math.abs(evaluated.reranked[dir].r5 - result.rerank!.test.reranked[dir].r5)).toBeLessThanOrEqual(1 / n + 1e-9);
+    }
+    expect(evaluated.reranked.alpha).toEqual(result.rerank!.alpha);
+
+    // The same clips as an AudioCaps-format set (CSV + a folder of <youtube_id>_<start>.wav) give the same figures.
+    const audiocaps = join(root, 'audiocaps');
+    mkdirSync(audiocaps);
+    const rows = ['audiocap_id,youtube_id,start_time,caption'];
+    (await readManifest(manifest))
+      .filter((r) => r.split === 'test')
+      .forEach((r, i) => {
+        copyFileSync(join(corpus, r.audio), join(audiocaps, `clip${i}_0.wav`));
+        for (const caption of [r.captionLong, r.captionShort]) rows.push(`${rows.length},clip${i},0,"${caption.replaceAll('"', '""')}"`);
+      });
+    writeFileSync(join(audiocaps, 'test.csv'), `${rows.join('\n')}\n`);
+    writeFileSync(join(audiocaps, 'clipX_0.wav'), 'not audio');
+    rows.push(`${rows.length},clipX,0,a broken file`, `${rows.length + 1},clipY,0,a missing file`);
+    writeFileSync(join(audiocaps, 'test-with-bad.csv'), `${rows.join('\n')}\n`);
+    const viaCsv = join(root, 'eval-audiocaps.json');
+    expect(await evalCommand(['--model', result.modelDir, '--format', 'audiocaps', '--captions', join(audiocaps, 'test-with-bad.csv'), '--audio', audiocaps, '--rerank-k', '5', '--json', viaCsv])).toBe(0);
+    const fromCsv = JSON.parse(readFileSync(viaCsv, 'utf8'));
+    expect(fromCsv.skipped).toBe(2);
+    expect(fromCsv.plain).toEqual(evaluated.plain);
+    expect(fromCsv.reranked).toEqual(evaluated.reranked);
+  });
+
+  it('eval refuses bad arguments with the usage or a clear error', async () => {
+    expect(await evalCommand(['--format', 'clotho'])).toBe(2);
+    await expect(evalCommand(['--model', root, '--format', 'wavs', '--captions', join(root, 'x.csv'), '--audio', root])).rejects.toThrow(/--format must be/);
+    await expect(evalCommand(['--model', root, '--format', 'audiocaps', '--captions', join(root, 'x.csv')])).rejects.toThrow(/--audio is required/);
   });
 });

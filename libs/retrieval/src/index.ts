@@ -3,3 +3,4 @@
 export { relevantRanks, retrievalMetrics, type RetrievalMetrics } from './metrics.js';
 export { chooseAlpha, fuseRerank, topK } from './rerank.js';
 export { evaluateEmbeddings, type BothDirections } from './evaluate.js';
+export { evaluateBackbone, type BackboneEvalOptions, type BackboneEvaluation, type EvalClip } from './evaluate-backbone.js';

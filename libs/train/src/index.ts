@@ -19,5 +19,5 @@ export { MINI_ARCH, SMALL_ARCH } from './presets.js';
 export { FeatureCache, loadCorpus, vocabularyOf, type CorpusClip } from './pipeline/corpus.js';
 export { evaluateSplit, evaluateWithRerank, type RerankEvaluation } from './pipeline/evaluate.js';
 export { lineChartSvg, runningMean, writeTrainingPlots, type LineChart, type Series } from './pipeline/plots.js';
-export { defaultRunConfig, runTraining, type RunConfig, type RunResult } from './pipeline/run.js';
+export { defaultRunConfig, featureCacheFor, runTraining, type RunConfig, type RunOptions, type RunResult } from './pipeline/run.js';
 export { embedSequences, trainRerank, trainRetrieval, trainText, type HybridNceSettings, type RunContext, type StageSettings } from './pipeline/stages.js';

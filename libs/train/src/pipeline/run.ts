@@ -83,6 +83,13 @@ export interface RunResult {
 /** Every `step`-th clip up to `max`, so evaluation costs stay bounded and deterministic. */
 const subsample = (clips: CorpusClip[], max: number) => (clips.length <= max ? clips : clips.filter((_, i) => i % Math.ceil(clips.length / max) === 0));
 
+/** The log-mel features a run of `config` reads (shareable between runs with the same audio settings). */
+export function featureCacheFor(config: RunConfig): FeatureCache {
+  return new FeatureCache(new LogMelExtractor(parseLogMelConfig(audioSpec(config))), config.model.maxDurationS);
+}
+
+const audioSpec = (config: RunConfig) => ({ sampleRate: 16000, nFft: 400, hopLength: 160, nMels: config.model.nMels, maxDurationS: config.model.maxDurationS });
+
 /** A share of the clips drawn by the seed (manifest order kept). */
 function sampleFraction(clips: CorpusClip[], fraction: number, seed: number): CorpusClip[] {
   if (fraction === 1) return clips;
@@ -92,7 +99,14 @@ function sampleFraction(clips: CorpusClip[], fraction: number, seed: number): Co
   return clips.filter((_, i) => keys[i]! <= cut);
 }
 
-export async function runTraining(config: RunConfig, runDir: string, onStep?: RunContext['onStep']): Promise<RunResult> {
+export interface RunOptions {
+  /** Called after every step (progress bars). */
+  onStep?: RunContext['onStep'];
+  /** Log-mel features shared between runs of one process (experiments); must match the run's audio settings. */
+  features?: FeatureCache;
+}
+
+export async function runTraining(config: RunConfig, runDir: string, { onStep, features }: RunOptions = {}): Promise<RunResult> {
   await mkdir(runDir, { recursive: true });
   await writeFile(join(runDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   if (!(config.trainFraction > 0 && config.trainFraction <= 1)) throw new RangeError(`trainFraction must be in (0, 1], got ${config.trainFraction}`);
@@ -123,7 +137,7 @@ export async function runTraining(config: RunConfig, runDir: string, onStep?: Ru
     positionScheme: '1d',
     decoder: arch,
     tokens: AUROLA_TOKENS,
-    audio: { sampleRate: 16000, nFft: 400, hopLength: 160, nMels: config.model.nMels, maxDurationS: config.model.maxDurationS },
+    audio: audioSpec(config),
     maxTextTokens: 480,
   };
   const model = TrainableModel.fromWeights(arch, randomDecoderWeights(arch, config.model.nMels, config.seed), config.threads);
@@ -134,7 +148,7 @@ export async function runTraining(config: RunConfig, runDir: string, onStep?: Ru
       padId: tokenizer.padId,
       yes: tokenizer.tokenId(AUROLA_TOKENS.yes),
       no: tokenizer.tokenId(AUROLA_TOKENS.no),
-      features: new FeatureCache(new LogMelExtractor(parseLogMelConfig(modelConfig.audio)), config.model.maxDurationS),
+      features: features ?? featureCacheFor(config),
       microBatch: config.microBatch,
       ...(onStep ? { onStep } : {}),
     };

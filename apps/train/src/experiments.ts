@@ -1,0 +1,191 @@
+// `aurola-train experiments`: the ablations of issue 6 at one reduced scale, each row a set of runs over seeds, and
+// a table of means with their spread. Finished runs (metrics.json present) are read back, not trained again, so the
+// whole table resumes and one row can be re-run on its own. All runs of a process share one log-mel cache.
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { defaultRunConfig, featureCacheFor, runTraining, type FeatureCache, type RunConfig, type RunResult } from '@aurola/train';
+
+import { Progress } from '@aurola/jobs';
+
+/** The experiment scale: the tiny preset, short stages; every row changes only what its name says. */
+export function experimentBase(manifest: string, seed: number): RunConfig {
+  const config = defaultRunConfig(manifest);
+  config.seed = seed;
+  config.model.preset = 'tiny';
+  config.text = { ...config.text, steps: 0, batchPairs: 64, lr: 1e-3, warmupSteps: 10, checkpointEvery: 100, validateEvery: 0 };
+  config.retrieval = { ...config.retrieval, steps: 300, batchPairs: 64, lr: 1e-3, warmupSteps: 15, checkpointEvery: 100, validateEvery: 50, lambda: 0, beta: 0 };
+  config.rerank = { ...config.rerank, steps: 0, batchPairs: 32, lr: 3e-4, warmupSteps: 5, checkpointEvery: 100, validateEvery: 0 };
+  config.eval = { ...config.eval, maxClips: 400, validationClips: 200 };
+  return config;
+}
+
+export interface ExperimentRow {
+  name: string;
+  what: string;
+  apply(config: RunConfig): void;
+}
+
+const hybrid = (c: RunConfig) => Object.assign(c.retrieval, { lambda: 0.2, beta: 0.1 });
+const stage1 = (c: RunConfig) => Object.assign(c.text, { steps: 100 });
+
+export const EXPERIMENT_ROWS: readonly ExperimentRow[] = [
+  { name: 'infonce', what: 'InfoNCE (λ 0, β 0)', apply: () => {} },
+  { name: 'lambda', what: 'Hybrid-NCE, λ 0.2 only', apply: (c) => Object.assign(c.retrieval, { lambda: 0.2 }) },
+  { name: 'beta', what: 'Hybrid-NCE, β 0.1 only', apply: (c) => Object.assign(c.retrieval, { beta: 0.1 }) },
+  { name: 'hybrid', what: 'Hybrid-NCE (λ 0.2, β 0.1)', apply: hybrid },
+  { name: 'stage1', what: 'Hybrid-NCE + stage 1', apply: (c) => (hybrid(c), stage1(c)) },
+  {
+    name: 'rerank',
+    what: 'Hybrid-NCE + stage 1 + re-ranker',
+    apply: (c) => {
+      hybrid(c);
+      stage1(c);
+      c.rerank.steps = 100;
+    },
+  },
+  { name: 'data10', what: 'Hybrid-NCE + stage 1, 10 % of the training clips', apply: (c) => (hybrid(c), stage1(c), (c.trainFraction = 0.1)) },
+  { name: 'data30', what: 'Hybrid-NCE + stage 1, 30 % of the training clips', apply: (c) => (hybrid(c), stage1(c), (c.trainFraction = 0.3)) },
+  { name: 'mini', what: 'Hybrid-NCE + stage 1, the mini model (d 256 × 6 layers) instead of tiny (d 64 × 2)', apply: (c) => (hybrid(c), stage1(c), (c.model.preset = 'mini')) },
+];
+
+/** The figures a row reports per run. */
+function figures(r: RunResult): Record<string, number> {
+  const out: Record<string, number> = {
+    'T2A R@1': r.test.t2a.r1,
+    'T2A R@10': r.test.t2a.r10,
+    'A2T R@1': r.test.a2t.r1,
+    'A2T R@10': r.test.a2t.r10,
+    'T2A mAP@10': r.test.t2a.mAP10,
+  };
+  if (r.rerank) {
+    // The re-ranker stage goes on training the embeddings: its own plain figures are the baseline of its re-ranking.
+    out['T2A R@1 plain'] = r.rerank.test.plain.t2a.r1;
+    out['T2A R@1 reranked'] = r.rerank.test.reranked.t2a.r1;
+    out['A2T R@1 plain'] = r.rerank.test.plain.a2t.r1;
+    out['A2T R@1 reranked'] = r.rerank.test.reranked.a2t.r1;
+  }
+  return out;
+}
+
+export interface RowSummary {
+  row: string;
+  what: string;
+  seeds: number[];
+  /** Per figure: mean and sample standard deviation over seeds. */
+  stats: Record<string, { mean: number; std: number; values: number[] }>;
+  chance: { t2aR1: number; a2tR1: number };
+}
+
+export function summarise(row: ExperimentRow, seeds: number[], results: RunResult[]): RowSummary {
+  const stats: RowSummary['stats'] = {};
+  const per = results.map(figures);
+  for (const key of Object.keys(per[0]!)) {
+    const values = per.map((f) => f[key]!);
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    const std = values.length > 1 ? Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1)) : 0;
+    stats[key] = { mean, std, values };
+  }
+  return { row: row.name, what: row.what, seeds, stats, chance: { t2aR1: results[0]!.test.t2a.chanceR1, a2tR1: results[0]!.test.a2t.chanceR1 } };
+}
+
+const pct = (s: { mean: number; std: number } | undefined) => (s ? `${(100 * s.mean).toFixed(1)} ± ${(100 * s.std).toFixed(1)}` : '—');
+
+/** A Markdown table of rows (recall in %, mean ± sample std over seeds). */
+export function experimentTable(rows: readonly RowSummary[]): string {
+  const head = '| row | what | seeds | T2A R@1 | T2A R@10 | A2T R@1 | A2T R@10 | T2A mAP@10 | T2A R@1 re-ranked | A2T R@1 re-ranked |';
+  const lines = [head, `|${'---|'.repeat(10)}`];
+  for (const r of rows) {
+    const s = r.stats;
+    const reranked = (dir: 'T2A' | 'A2T') => (s[`${dir} R@1 reranked`] ? `${pct(s[`${dir} R@1 reranked`])} (plain ${pct(s[`${dir} R@1 plain`])})` : '—');
+    lines.push(`| ${r.row} | ${r.what} | ${r.seeds.join(',')} | ${pct(s['T2A R@1'])} | ${pct(s['T2A R@10'])} | ${pct(s['A2T R@1'])} | ${pct(s['A2T R@10'])} | ${pct(s['T2A mAP@10'])} | ${reranked('T2A')} | ${reranked('A2T')} |`);
+  }
+  const c = rows[0]?.chance;
+  if (c) lines.push('', `Chance: T2A R@1 ${(100 * c.t2aR1).toFixed(2)} %, A2T R@1 ${(100 * c.a2tR1).toFixed(2)} % (R@10 about ten times that).`);
+  return `${lines.join('\n')}\n`;
+}
+
+export const EXPERIMENTS_USAGE = `usage: aurola-train experiments --manifest FILE --out DIR [--rows a,b,...] [--seeds 1,2,3]
+
+Runs the ablation rows at the experiment scale (tiny preset, 300 stage-2 steps of 64 pairs; see experimentBase),
+one run folder per row and seed under DIR, and prints (and writes to DIR/experiments.md and .json) a table of
+test-split recall, mean ± sample standard deviation over the seeds. Finished runs are read back, not retrained.
+
+  --rows     ${EXPERIMENT_ROWS.map((r) => r.name).join(', ')} (default: all)
+  --seeds    (default: 1,2,3)
+  --threads N
+`;
+
+async function finishedResult(runDir: string): Promise<RunResult | undefined> {
+  try {
+    return JSON.parse(await readFile(join(runDir, 'metrics.json'), 'utf8')) as RunResult;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function experimentsCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      manifest: { type: 'string' },
+      out: { type: 'string' },
+      rows: { type: 'string' },
+      seeds: { type: 'string', default: '1,2,3' },
+      threads: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(EXPERIMENTS_USAGE);
+    return 0;
+  }
+  if (!values.manifest || !values.out) {
+    process.stderr.write(EXPERIMENTS_USAGE);
+    return 2;
+  }
+  const names = values.rows ? values.rows.split(',') : EXPERIMENT_ROWS.map((r) => r.name);
+  const rows = names.map((name) => {
+    const row = EXPERIMENT_ROWS.find((r) => r.name === name);
+    if (!row) throw new RangeError(`--rows: unknown row "${name}" (rows: ${EXPERIMENT_ROWS.map((r) => r.name).join(', ')})`);
+    return row;
+  });
+  const seeds = values.seeds.split(',').map((s) => {
+    const n = Number(s);
+    if (!Number.isInteger(n) || n < 0) throw new RangeError(`--seeds must be non-negative integers, got "${s}"`);
+    return n;
+  });
+  const threads = values.threads === undefined ? 0 : Number(values.threads);
+  await mkdir(values.out, { recursive: true });
+  let features: FeatureCache | undefined;
+  const summaries: RowSummary[] = [];
+  for (const row of rows) {
+    const results: RunResult[] = [];
+    for (const seed of seeds) {
+      const runDir = join(values.out, `${row.name}-seed${seed}`);
+      let result = await finishedResult(runDir);
+      if (!result) {
+        const config = experimentBase(values.manifest, seed);
+        row.apply(config);
+        config.threads = threads;
+        features ??= featureCacheFor(config);
+        const bars = new Map<string, Progress>();
+        const onStep = (stage: string, _step: number, total: number) => {
+          let bar = bars.get(stage);
+          if (!bar) bars.set(stage, (bar = new Progress(`  ${row.name} seed ${seed} ${stage}`, total, { unit: 'steps' })));
+          bar.tick();
+        };
+        result = await runTraining(config, runDir, { onStep, features });
+      }
+      results.push(result);
+    }
+    summaries.push(summarise(row, seeds, results));
+    process.stdout.write(`${row.name}: done\n`);
+  }
+  const table = experimentTable(summaries);
+  await writeFile(join(values.out, 'experiments.md'), table);
+  await writeFile(join(values.out, 'experiments.json'), `${JSON.stringify(summaries, null, 2)}\n`);
+  process.stdout.write(table);
+  return 0;
+}

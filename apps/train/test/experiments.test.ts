@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+
+import type { RunResult } from '@aurola/train';
+
+import { EXPERIMENT_ROWS, experimentBase, experimentTable, summarise } from '../src/experiments.js';
+
+const metrics = (r1: number) => ({ r1, r5: r1, r10: r1, mAP10: r1, medianRank: 1, chanceR1: 0.01 });
+const result = (t2a: number, a2t: number): RunResult => ({ runDir: '', modelDir: '', losses: {}, test: { t2a: metrics(t2a), a2t: metrics(a2t) } }) as unknown as RunResult;
+
+describe('experiment rows', () => {
+  it('change only what their names say', () => {
+    const row = (name: string) => {
+      const config = experimentBase('m.jsonl', 1);
+      EXPERIMENT_ROWS.find((r) => r.name === name)!.apply(config);
+      return config;
+    };
+    const base = experimentBase('m.jsonl', 1);
+    expect(row('infonce')).toEqual(base);
+    expect(row('infonce').retrieval).toMatchObject({ lambda: 0, beta: 0 });
+    expect(row('lambda').retrieval).toMatchObject({ lambda: 0.2, beta: 0 });
+    expect(row('beta').retrieval).toMatchObject({ lambda: 0, beta: 0.1 });
+    expect(row('hybrid').retrieval).toMatchObject({ lambda: 0.2, beta: 0.1 });
+    expect(row('hybrid').text.steps).toBe(0);
+    expect(row('stage1').text.steps).toBeGreaterThan(0);
+    expect(row('stage1').rerank.steps).toBe(0);
+    expect(row('rerank').rerank.steps).toBeGreaterThan(0);
+    expect(row('data10').trainFraction).toBe(0.1);
+    expect(row('mini').model.preset).toBe('mini');
+    // Everything else equal to the hybrid + stage 1 row.
+    const { trainFraction: _, ...data10 } = row('data10');
+    const { trainFraction: __, ...stage1 } = row('stage1');
+    expect(data10).toEqual(stage1);
+    expect(new Set(EXPERIMENT_ROWS.map((r) => r.name)).size).toBe(EXPERIMENT_ROWS.length);
+  });
+
+  it('summarise: mean and sample standard deviation over seeds', () => {
+    const s = summarise(EXPERIMENT_ROWS[0]!, [1, 2, 3], [result(0.1, 0.2), result(0.2, 0.2), result(0.6, 0.2)]);
+    expect(s.stats['T2A R@1']!.mean).toBeCloseTo(0.3, 12);
+    // deviations −0.2, −0.1, 0.3 → (0.04 + 0.01 + 0.09) / 2 = 0.07
+    expect(s.stats['T2A R@1']!.std).toBeCloseTo(Math.sqrt(0.07), 12);
+    expect(s.stats['A2T R@1']!.std).toBeCloseTo(0, 12);
+    expect(s.chance.t2aR1).toBe(0.01);
+    const table = experimentTable([s]);
+    expect(table).toContain('| infonce |');
+    expect(table).toContain('30.0 ± 26.5');
+    expect(table).toContain('Chance: T2A R@1 1.00 %');
+  });
+});

@@ -1,0 +1,81 @@
+// Evaluation of any model directory's backbone on a captioned test set (ours, AudioCaps, Clotho, Auto-ACD): every
+// clip and caption embedded, exact full-gallery ranking in both directions, then — when asked — the top K of every
+// query re-ranked with p(Yes) with a fixed α per direction (from the model directory: chosen on validation by the
+// training app, never on the set being evaluated).
+import type { Backbone } from '@aurola/backbone';
+import { similarity } from '@aurola/kernels';
+
+import { evaluateEmbeddings, type BothDirections } from './evaluate.js';
+import { retrievalMetrics } from './metrics.js';
+import { fuseRerank, topK } from './rerank.js';
+
+export interface EvalClip {
+  /** 16 kHz mono PCM. */
+  audio: Float32Array;
+  /** At least one. */
+  captions: readonly string[];
+}
+
+export interface BackboneEvalOptions {
+  /** Re-rank the top `rerankK` of every query (0: none, the default). */
+  rerankK?: number;
+  alpha?: { t2a: number; a2t: number };
+  /** Clips per embedding call (bounds memory). Default 32. */
+  batch?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface BackboneEvaluation {
+  clips: number;
+  captions: number;
+  plain: BothDirections;
+  reranked?: BothDirections & { alpha: { t2a: number; a2t: number }; k: number };
+}
+
+export async function evaluateBackbone(backbone: Backbone, clips: readonly EvalClip[], opts: BackboneEvalOptions = {}): Promise<BackboneEvaluation> {
+  if (clips.length < 2) throw new RangeError(`evaluation needs at least 2 clips, got ${clips.length}`);
+  const empty = clips.findIndex((c) => c.captions.length === 0);
+  if (empty >= 0) throw new RangeError(`clip ${empty} has no caption`);
+  const batch = opts.batch ?? 32;
+  const d = backbone.dim;
+  const captions = clips.flatMap((c) => c.captions);
+  const clipOfCaption = clips.flatMap((c, i) => c.captions.map(() => i));
+  const audio = new Float32Array(clips.length * d);
+  const text = new Float32Array(captions.length * d);
+  const total = clips.length + captions.length;
+  for (let s = 0; s < clips.length; s += batch) {
+    const e = await backbone.embedAudio(clips.slice(s, s + batch).map((c) => c.audio));
+    audio.set(e.data as Float32Array, s * d);
+    opts.onProgress?.(Math.min(s + batch, clips.length), total);
+  }
+  for (let s = 0; s < captions.length; s += batch) {
+    const e = await backbone.embedText(captions.slice(s, s + batch));
+    text.set(e.data as Float32Array, s * d);
+    opts.onProgress?.(clips.length + Math.min(s + batch, captions.length), total);
+  }
+  const A = { data: audio, rows: clips.length, cols: d };
+  const T = { data: text, rows: captions.length, cols: d };
+  const result: BackboneEvaluation = { clips: clips.length, captions: captions.length, plain: evaluateEmbeddings(A, T, clipOfCaption) };
+  const k = opts.rerankK ?? 0;
+  if (k > 0) {
+    const alpha = opts.alpha ?? { t2a: 1, a2t: 1 };
+    const captionsOf: number[][] = clips.map(() => []);
+    clipOfCaption.forEach((c, t) => captionsOf[c]!.push(t));
+    // T2A: each caption against its top K clips; A2T: each clip against its top K captions.
+    const t2aScores = similarity(T, A);
+    const t2aTop = topK(t2aScores, T.rows, A.rows, k);
+    const kA = t2aTop.length / T.rows;
+    const t2aYes = await backbone.scorePairs(Array.from(t2aTop, (clip, i) => ({ text: captions[Math.floor(i / kA)]!, audio: clips[clip]!.audio })), 't2a');
+    const a2tScores = similarity(A, T);
+    const a2tTop = topK(a2tScores, A.rows, T.rows, k);
+    const kT = a2tTop.length / A.rows;
+    const a2tYes = await backbone.scorePairs(Array.from(a2tTop, (caption, i) => ({ text: captions[caption]!, audio: clips[Math.floor(i / kT)]!.audio })), 'a2t');
+    result.reranked = {
+      alpha,
+      k,
+      t2a: retrievalMetrics(fuseRerank(t2aScores, T.rows, A.rows, t2aTop, t2aYes, alpha.t2a), T.rows, A.rows, (q) => [clipOfCaption[q]!]),
+      a2t: retrievalMetrics(fuseRerank(a2tScores, A.rows, T.rows, a2tTop, a2tYes, alpha.a2t), A.rows, T.rows, (q) => captionsOf[q]!),
+    };
+  }
+  return result;
+}
