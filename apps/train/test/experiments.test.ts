@@ -26,6 +26,8 @@ describe('experiment rows', () => {
     expect(row('rerank').rerank.steps).toBeGreaterThan(0);
     expect(row('data10').trainFraction).toBe(0.1);
     expect(row('mini').model.preset).toBe('mini');
+    expect(row('wordvec').model.wordVectors).toBe(true);
+    expect(row('stage1').model.wordVectors).toBe(false);
     // Everything else equal to the hybrid + stage 1 row.
     const { trainFraction: _, ...data10 } = row('data10');
     const { trainFraction: __, ...stage1 } = row('stage1');

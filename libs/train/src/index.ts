@@ -18,6 +18,7 @@ export { audioSequence, rerankSequence, textSequence } from './prompts.js';
 export { MINI_ARCH, SMALL_ARCH } from './presets.js';
 export { FeatureCache, loadCorpus, vocabularyOf, type CorpusClip } from './pipeline/corpus.js';
 export { evaluateSplit, evaluateWithRerank, type RerankEvaluation } from './pipeline/evaluate.js';
+export { initEmbeddingFromWordVectors } from './pipeline/word-init.js';
 export { lineChartSvg, runningMean, writeTrainingPlots, type LineChart, type Series } from './pipeline/plots.js';
 export { defaultRunConfig, featureCacheFor, runTraining, type RunConfig, type RunOptions, type RunResult } from './pipeline/run.js';
 export { embedSequences, trainRerank, trainRetrieval, trainText, type HybridNceSettings, type RunContext, type StageSettings } from './pipeline/stages.js';

