@@ -57,12 +57,14 @@ export {
 } from './sources/packages.js';
 export { DEBIAN_SOURCE_NAMES, DEBIAN_SOURCES, importDebianSource } from './sources/debian-sources.js';
 export {
+  annotateClip,
   buildClip,
   CLIP_SAMPLE_RATE,
   clipAudioPath,
   ClipRejectedError,
   MIN_CLIP_S,
   SILENT_PEAK_DB,
+  type AnnotateClipOptions,
   type BuildClipOptions,
   type BuiltClip,
 } from './build/clip.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 
 import { decodeFile, describeAudio, encodeWav, prepareAudio } from '@aurola/audio';
 
-import { RuleCaptioner, type Captioner } from '../annotate/captioner.js';
+import { RuleCaptioner, type Captioner, type Captions } from '../annotate/captioner.js';
 import { describeInWords } from '../annotate/descriptors.js';
 import { makeRng } from '../annotate/rng.js';
 import { tagsFromLabels } from '../annotate/tags.js';
@@ -50,6 +50,35 @@ export class ClipRejectedError extends Error {
 /** The audio path of a clip inside the build folder. */
 export const clipAudioPath = (id: string): string => `audio/${id}.wav`;
 
+export interface AnnotateClipOptions {
+  /** Default RuleCaptioner. */
+  captioner?: Captioner;
+  /** Captions are drawn from `makeRng(`${seed}/${id}`)`. Default 0. */
+  seed?: number | string;
+}
+
+/**
+ * Tags and captions of a decoded item (16 kHz mono `x`): the item's own tags, then tags from its labels; the
+ * acoustic descriptors in words; the captioner's long and short captions. What buildClip writes into a manifest,
+ * and what the indexer stores with a clip.
+ */
+export async function annotateClip(item: SourceItem, x: Float32Array, opts: AnnotateClipOptions = {}): Promise<Captions> {
+  const words = describeInWords(describeAudio(x, CLIP_SAMPLE_RATE));
+  const tags = [...new Set([...(item.tags ?? []), ...tagsFromLabels(item.labels)].map((t) => t.trim().toLowerCase()))]
+    .filter((t) => t !== '');
+  const captioner = opts.captioner ?? new RuleCaptioner();
+  return captioner.caption(
+    {
+      tags,
+      words,
+      source: item.source,
+      ...(item.transcript !== undefined ? { transcript: item.transcript } : {}),
+      ...(item.humanCaptions ? { humanCaptions: item.humanCaptions } : {}),
+    },
+    makeRng(`${opts.seed ?? 0}/${item.id}`),
+  );
+}
+
 /** Decodes, measures and captions `item`; writes its audio under `opts.outDir`. Throws AudioDecodeError or ClipRejectedError. */
 export async function buildClip(item: SourceItem, opts: BuildClipOptions): Promise<BuiltClip> {
   const maxS = opts.maxDurationS ?? 10;
@@ -70,20 +99,7 @@ export async function buildClip(item: SourceItem, opts: BuildClipOptions): Promi
   }
   if (peak > MAX_PEAK) for (let i = 0; i < x.length; i++) x[i]! *= MAX_PEAK / peak;
 
-  const words = describeInWords(describeAudio(x, CLIP_SAMPLE_RATE));
-  const tags = [...new Set([...(item.tags ?? []), ...tagsFromLabels(item.labels)].map((t) => t.trim().toLowerCase()))]
-    .filter((t) => t !== '');
-  const captioner = opts.captioner ?? new RuleCaptioner();
-  const captions = await captioner.caption(
-    {
-      tags,
-      words,
-      source: item.source,
-      ...(item.transcript !== undefined ? { transcript: item.transcript } : {}),
-      ...(item.humanCaptions ? { humanCaptions: item.humanCaptions } : {}),
-    },
-    makeRng(`${opts.seed ?? 0}/${item.id}`),
-  );
+  const captions = await annotateClip(item, x, opts);
 
   const audio = clipAudioPath(item.id);
   await writeFileAtomic(join(opts.outDir, audio), encodeWav([x], CLIP_SAMPLE_RATE));
