@@ -1,24 +1,9 @@
-// What the server needs from the index and the searcher. TEMPORARY local copies of the shapes of @aurola/index and
-// @aurola/retrieval's Searcher until those packages land; then these become imports.
-export interface ClipMetadata {
-  path: string;
-  durationS: number;
-  source: string;
-  license: string;
-  captions: string[];
-  tags: string[];
-  contentHash: string;
-}
-export interface ClipRecord extends ClipMetadata {
-  id: string;
-}
-export interface ClipFilter {
-  source?: string | string[];
-  license?: string | string[];
-  tags?: string[];
-  minDurationS?: number;
-  maxDurationS?: number;
-}
+// What the server needs from the index and the searcher. The index types are @aurola/index's; the Searcher's are a
+// TEMPORARY local copy of the agreed shape until @aurola/retrieval exports it.
+import type { CaptionHit as IndexCaptionHit, ClipFilter, ClipIndex, ClipMetadata, ClipRecord } from '@aurola/index';
+
+export type { ClipFilter, ClipMetadata, ClipRecord };
+
 export interface SearchQuery {
   text?: string;
   audio?: Float32Array;
@@ -36,19 +21,11 @@ export interface SearchHit {
   pYes?: number;
   clip: ClipRecord;
 }
-export interface CaptionHit {
-  clipId: string;
-  caption: string;
-  score: number;
-}
-export interface ServeIndex {
-  readonly dim: number;
-  readonly size: number;
-  get(id: string): ClipRecord | undefined;
-  has(id: string): boolean;
-  idByContentHash(hash: string): string | undefined;
-  remove(ids: string[]): number;
-}
+export type CaptionHit = Pick<IndexCaptionHit, 'clipId' | 'caption' | 'score'>;
+
+/** The parts of a ClipIndex the server uses. */
+export type ServeIndex = Pick<ClipIndex, 'dim' | 'size' | 'get' | 'has' | 'idByContentHash' | 'remove'>;
+
 export interface ServeSearcher {
   search(query: SearchQuery, request?: SearchRequest): Promise<SearchHit[]>;
   captions(audio: Float32Array, request?: { k?: number }): Promise<CaptionHit[]>;

@@ -2,6 +2,7 @@
 // and a 500 (message withheld, details logged) for anything else. Errors from fastify itself, its plugins, JSON-schema
 // validation, the audio decoder, the index and the searcher are all translated here, in one place.
 import { AudioDecodeError } from '@aurola/audio';
+import { IndexError } from '@aurola/index';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 
 export interface ErrorBody {
@@ -114,9 +115,23 @@ export function decodeErrorToApi(e: AudioDecodeError): ApiError {
   return new ApiError(422, 'undecodable-audio', e.message);
 }
 
+/** IndexErrors that a request can cause; the rest (a damaged or locked index…) are server faults. */
+const INDEX_CODES: Partial<Record<IndexError['code'], number>> = {
+  'duplicate-id': 409,
+  'bad-clip': 400,
+  'bad-query': 400,
+  'bad-filter': 400,
+  'dim-mismatch': 400,
+  closed: 503,
+};
+
 export function toApiError(e: unknown, limits: ErrorLimits): ApiError | undefined {
   if (e instanceof ApiError) return e;
   if (e instanceof AudioDecodeError) return decodeErrorToApi(e);
+  if (e instanceof IndexError) {
+    const status = INDEX_CODES[e.code];
+    return status ? new ApiError(status, e.code, e.message) : undefined;
+  }
   const fe = e as FastifyError & { validation?: ValidationIssue[]; validationContext?: string };
   if (fe && Array.isArray(fe.validation)) {
     return new ApiError(400, 'invalid-request', validationMessage(fe.validationContext, fe.validation));

@@ -1,8 +1,11 @@
 // JSON schemas of the API: they validate requests (with clear 400 messages), serialise responses and make the
 // OpenAPI document at /docs.
+import { MAX_ID_LENGTH } from '@aurola/index';
+
 import type { ServeLimits } from './options.js';
 
-export const ID_MAX = 512;
+/** Longest clip id (the index's limit). */
+export const ID_MAX = MAX_ID_LENGTH;
 
 export const clipSchema = {
   $id: 'Clip',

@@ -9,12 +9,12 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ClipMetadata } from '../deps.js';
 import { ApiError, withDeadline } from '../errors.js';
 import type { ServeContext } from '../options.js';
-import { errorResponses, idParamsSchema } from '../schemas.js';
+import { errorResponses, ID_MAX, idParamsSchema } from '../schemas.js';
 import { decodeUpload, list, readForm, single } from '../upload.js';
 import { clipView } from '../views.js';
 import { clipFilePath } from './clips.js';
 
-const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,511}$/;
+const ID_PATTERN = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,${ID_MAX - 1}}$`);
 const EXTENSIONS: Record<string, string> = { wav: 'wav', flac: 'flac', 'ogg-vorbis': 'ogg', opus: 'opus', mp3: 'mp3' };
 const FIELDS = ['id', 'source', 'license', 'caption', 'captions', 'tags'];
 
@@ -85,7 +85,7 @@ export const adminPlugin: FastifyPluginAsync<{ ctx: ServeContext }> = async (app
       const decoded = await withDeadline(decodeUpload(form.file, { ...limits, maxAudioS: Math.max(limits.maxAudioS, 600) }), limits.requestTimeoutMs, 'decoding the upload');
       const id = single(form, 'id') ?? `upload/${decoded.contentHash.slice(0, 16)}`;
       if (!ID_PATTERN.test(id)) {
-        throw new ApiError(400, 'invalid-request', `form field id must be 1-512 characters of letters, digits and . _ : / @ + - (starting with a letter or digit), got ${JSON.stringify(id)}`);
+        throw new ApiError(400, 'invalid-request', `form field id must be 1-${ID_MAX} characters of letters, digits and . _ : / @ + - (starting with a letter or digit), got ${JSON.stringify(id)}`);
       }
       const captions = [...(form.fields.get('caption') ?? []), ...(form.fields.get('captions') ?? [])].map((c) => c.trim()).filter(Boolean);
       const meta: ClipMetadata = {
