@@ -1,0 +1,249 @@
+// Search over an index with the backbone: a text, an example clip or an indexed clip's id in, ranked clips out;
+// an audio clip in, ranked captions out (A2T). Queries that arrive together (within one turn of the event loop) are
+// embedded in one backbone call per modality and ranked in one kernel call per filter, which is what keeps a busy
+// server's latency flat. Re-ranking (DESIGN.md §2) adds α_dir · p(Yes) to every one of the top K candidates — the
+// fairness rule — with α per direction from the model directory (chosen on validation by the training app).
+import { decodeFile, prepareAudio } from '@aurola/audio';
+import type { Backbone, RerankDirection } from '@aurola/backbone';
+import type { CaptionHit, ClipFilter, ClipHit, ClipIndex, ClipMetadata, ClipRecord } from '@aurola/index';
+
+export interface SearchQuery {
+  text?: string;
+  /** 16 kHz mono PCM of an example clip. */
+  audio?: Float32Array;
+  /** An indexed clip: its neighbours, itself excluded. */
+  clipId?: string;
+}
+
+export interface SearchRequest {
+  /** Results wanted (default 10, at most MAX_K). */
+  k?: number;
+  filter?: ClipFilter;
+  /** Re-rank the top `k` candidates with p(Yes) (text queries and captions; off when absent). */
+  rerank?: { k: number };
+}
+
+export interface SearchHit {
+  id: string;
+  /** The ranking score: similarity, plus α · p(Yes) when re-ranked. */
+  score: number;
+  similarity: number;
+  pYes?: number;
+  clip: ClipRecord;
+}
+
+export interface CaptionResult {
+  clipId: string;
+  caption: string;
+  score: number;
+  similarity: number;
+  pYes?: number;
+}
+
+export type SearchErrorCode = 'bad-query' | 'bad-request' | 'unknown-clip' | 'closed';
+
+/** A caller's mistake (HTTP 4xx): what is wrong, in words. */
+export class SearchError extends Error {
+  constructor(
+    readonly code: SearchErrorCode,
+    message: string,
+    readonly status = code === 'unknown-clip' ? 404 : code === 'closed' ? 503 : 400,
+  ) {
+    super(message);
+    this.name = 'SearchError';
+  }
+}
+
+export const MAX_K = 1000;
+export const MAX_RERANK_K = 200;
+
+export interface SearcherOptions {
+  /** α per direction; default: the model directory's (config.json `rerank`), else 1. */
+  alpha?: { t2a: number; a2t: number };
+  /** The 16 kHz mono audio of an indexed clip (re-ranking reads it); default: decode `clip.path`. */
+  loadAudio?: (clip: ClipRecord) => Promise<Float32Array>;
+  /** The longest clip the backbone reads, in seconds (default 10). */
+  maxDurationS?: number;
+}
+
+export interface SearcherStats {
+  queries: number;
+  /** Flushes of the micro-batch queue (each one backbone call per modality and one kernel call per filter). */
+  batches: number;
+}
+
+interface Pending {
+  query: SearchQuery;
+  k: number;
+  filter: ClipFilter | undefined;
+  /** Extra candidates fetched (the query clip itself, re-ranking depth). */
+  fetch: number;
+  resolve(hits: ClipHit[]): void;
+  reject(error: unknown): void;
+}
+
+function checkCount(name: string, value: unknown, max: number, fallback?: number): number {
+  if (value === undefined && fallback !== undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+    throw new SearchError('bad-request', `${name} must be an integer from 1 to ${max}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function checkQuery(query: SearchQuery): 'text' | 'audio' | 'clipId' {
+  if (typeof query !== 'object' || query === null) throw new SearchError('bad-query', 'the query must be an object with one of text, audio, clipId');
+  const given = (['text', 'audio', 'clipId'] as const).filter((key) => query[key] !== undefined);
+  if (given.length !== 1) throw new SearchError('bad-query', `give exactly one of text, audio or clipId (got ${given.length === 0 ? 'none' : given.join(' and ')})`);
+  const kind = given[0]!;
+  if (kind === 'text' && (typeof query.text !== 'string' || query.text.trim() === '')) throw new SearchError('bad-query', 'text must be a non-empty string');
+  if (kind === 'clipId' && (typeof query.clipId !== 'string' || query.clipId === '')) throw new SearchError('bad-query', 'clipId must be a non-empty string');
+  if (kind === 'audio') {
+    if (!(query.audio instanceof Float32Array) || query.audio.length === 0) throw new SearchError('bad-query', 'audio must be a non-empty Float32Array of 16 kHz mono samples');
+    if (!query.audio.every(Number.isFinite)) throw new SearchError('bad-query', 'audio holds non-finite samples');
+  }
+  return kind;
+}
+
+export class Searcher {
+  private readonly alpha: { t2a: number; a2t: number };
+  private readonly loadAudio: (clip: ClipRecord) => Promise<Float32Array>;
+  private queue: Pending[] = [];
+  private closed = false;
+  private readonly counters: SearcherStats = { queries: 0, batches: 0 };
+
+  constructor(
+    readonly backbone: Backbone,
+    readonly index: ClipIndex,
+    opts: SearcherOptions = {},
+  ) {
+    if (backbone.dim !== index.dim) throw new SearchError('bad-request', `the index holds ${index.dim}-d vectors but the model ${backbone.name} embeds ${backbone.dim}-d`);
+    const fromModel = (backbone as { config?: { rerank?: { alphaT2A: number; alphaA2T: number } } }).config?.rerank;
+    this.alpha = opts.alpha ?? (fromModel ? { t2a: fromModel.alphaT2A, a2t: fromModel.alphaA2T } : { t2a: 1, a2t: 1 });
+    const maxS = opts.maxDurationS ?? 10;
+    this.loadAudio = opts.loadAudio ?? (async (clip) => {
+      const decoded = await decodeFile(clip.path);
+      return prepareAudio(decoded.channels, decoded.sampleRate, { maxS });
+    });
+  }
+
+  stats(): SearcherStats {
+    return { ...this.counters };
+  }
+
+  /** Clips ranked for a text, an example clip or an indexed clip. */
+  async search(query: SearchQuery, request: SearchRequest = {}): Promise<SearchHit[]> {
+    if (this.closed) throw new SearchError('closed', 'the searcher is closed');
+    const kind = checkQuery(query);
+    const k = checkCount('k', request.k, MAX_K, 10);
+    const rerankK = request.rerank === undefined ? 0 : checkCount('rerank.k', request.rerank?.k, MAX_RERANK_K);
+    if (rerankK > 0 && kind !== 'text') throw new SearchError('bad-request', 're-ranking judges text against audio: it applies to text queries (use captions() for an audio query)');
+    if (kind === 'clipId' && !this.index.has(query.clipId!)) throw new SearchError('unknown-clip', `no clip "${query.clipId}" in the index`);
+    const fetch = Math.max(k, rerankK) + (kind === 'clipId' ? 1 : 0);
+    this.counters.queries++;
+    let hits = await new Promise<ClipHit[]>((resolve, reject) => {
+      this.queue.push({ query, k, filter: request.filter, fetch, resolve, reject });
+      if (this.queue.length === 1) setImmediate(() => void this.flush());
+    });
+    if (kind === 'clipId') hits = hits.filter((h) => h.id !== query.clipId);
+    const ranked: SearchHit[] = hits.map((h) => ({ id: h.id, score: h.score, similarity: h.score, clip: h.clip }));
+    if (rerankK > 0) await this.rerank(ranked.slice(0, rerankK), 't2a', (hit) => this.loadAudio(hit.clip).then((audio) => ({ text: query.text!, audio })), this.alpha.t2a);
+    return ranked.sort((a, b) => b.score - a.score).slice(0, k);
+  }
+
+  /** Captions of the index ranked for an audio clip (A2T), re-ranked with p(Yes) when asked. */
+  async captions(audio: Float32Array, request: Omit<SearchRequest, 'filter'> & { filter?: ClipFilter } = {}): Promise<CaptionResult[]> {
+    if (this.closed) throw new SearchError('closed', 'the searcher is closed');
+    checkQuery({ audio });
+    const k = checkCount('k', request.k, MAX_K, 10);
+    const rerankK = request.rerank === undefined ? 0 : checkCount('rerank.k', request.rerank?.k, MAX_RERANK_K);
+    const embedded = await this.backbone.embedAudio([audio]);
+    const [hits] = await this.index.searchCaptions({ data: embedded.data as Float32Array, rows: 1 }, { k: Math.max(k, rerankK), ...(request.filter ? { filter: request.filter } : {}) });
+    const ranked: CaptionResult[] = hits!.map((h: CaptionHit) => ({ clipId: h.clipId, caption: h.caption, score: h.score, similarity: h.score }));
+    if (rerankK > 0) await this.rerank(ranked.slice(0, rerankK), 'a2t', async (hit) => ({ text: hit.caption, audio }), this.alpha.a2t);
+    return ranked.sort((a, b) => b.score - a.score).slice(0, k);
+  }
+
+  /** Embeds clips (audio and captions) and adds them to the index in one atomic write. */
+  async addClips(items: readonly { id: string; audio: Float32Array; meta: ClipMetadata }[]): Promise<void> {
+    if (items.length === 0) return;
+    const audio = await this.backbone.embedAudio(items.map((i) => i.audio));
+    const captions = items.flatMap((i) => i.meta.captions);
+    const text = captions.length > 0 ? ((await this.backbone.embedText(captions)).data as Float32Array) : new Float32Array(0);
+    const d = this.index.dim;
+    let row = 0;
+    this.index.add(
+      items.map((item, i) => {
+        const n = item.meta.captions.length;
+        const clip = { id: item.id, vector: (audio.data as Float32Array).slice(i * d, (i + 1) * d), meta: item.meta, captionVectors: text.slice(row * d, (row + n) * d) };
+        row += n;
+        return clip;
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  /** Adds α · p(Yes) to each of `hits` (all of them: the fairness rule). */
+  private async rerank<H extends { score: number; pYes?: number }>(
+    hits: H[],
+    direction: RerankDirection,
+    pairOf: (hit: H) => Promise<{ text: string; audio: Float32Array }>,
+    alpha: number,
+  ): Promise<void> {
+    const pairs = await Promise.all(hits.map(pairOf));
+    const pYes = await this.backbone.scorePairs(pairs, direction);
+    hits.forEach((hit, i) => {
+      hit.pYes = pYes[i]!;
+      hit.score += alpha * pYes[i]!;
+    });
+  }
+
+  /** Embeds the queued queries (one call per modality) and ranks them (one kernel call per filter). */
+  private async flush(): Promise<void> {
+    const batch = this.queue;
+    this.queue = [];
+    this.counters.batches++;
+    const d = this.index.dim;
+    const vectors = new Array<Float32Array | undefined>(batch.length);
+    try {
+      const texts = batch.flatMap((p, i) => (p.query.text !== undefined ? [i] : []));
+      const audios = batch.flatMap((p, i) => (p.query.audio !== undefined ? [i] : []));
+      if (texts.length > 0) {
+        const e = await this.backbone.embedText(texts.map((i) => batch[i]!.query.text!));
+        texts.forEach((i, r) => (vectors[i] = (e.data as Float32Array).subarray(r * d, (r + 1) * d)));
+      }
+      if (audios.length > 0) {
+        const e = await this.backbone.embedAudio(audios.map((i) => batch[i]!.query.audio!));
+        audios.forEach((i, r) => (vectors[i] = (e.data as Float32Array).subarray(r * d, (r + 1) * d)));
+      }
+      batch.forEach((p, i) => {
+        if (p.query.clipId !== undefined) vectors[i] = this.index.vector(p.query.clipId);
+      });
+    } catch (error) {
+      for (const p of batch) p.reject(error);
+      return;
+    }
+    const groups = new Map<string, number[]>();
+    batch.forEach((p, i) => {
+      if (!vectors[i]) return p.reject(new SearchError('unknown-clip', `no clip "${p.query.clipId}" in the index`));
+      const key = JSON.stringify(p.filter ?? null);
+      groups.set(key, [...(groups.get(key) ?? []), i]);
+    });
+    await Promise.all(
+      [...groups.values()].map(async (members) => {
+        const data = new Float32Array(members.length * d);
+        members.forEach((i, r) => data.set(vectors[i]!, r * d));
+        const filter = batch[members[0]!]!.filter;
+        try {
+          const k = Math.max(...members.map((i) => batch[i]!.fetch));
+          const results = await this.index.search({ data, rows: members.length }, { k, ...(filter ? { filter } : {}) });
+          members.forEach((i, r) => batch[i]!.resolve(results[r]!.slice(0, batch[i]!.fetch)));
+        } catch (error) {
+          for (const i of members) batch[i]!.reject(error);
+        }
+      }),
+    );
+  }
+}
