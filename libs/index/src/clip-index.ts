@@ -73,6 +73,8 @@ export class ClipIndex {
     ({ dim: this.dim, dtype: this.dtype, model: this.model } = store.meta);
     this.autoCompact = opts.autoCompact;
     this.mem = new Galleries(this.dim, this.dtype);
+    const counts = store.counts();
+    this.mem.reserve(counts.clips, counts.captions);
     const rowOfSql = new Map<number, number>();
     for (const c of store.clips()) {
       const row = this.mem.rows;

@@ -1,5 +1,5 @@
-// The in-memory side of an index: vectors in one contiguous, growable buffer per gallery (capacity doubles, so an
-// append is amortised O(1) and a search is one kernel call over one matrix), a live-row bitmap (a removed row is a
+// The in-memory side of an index: vectors in one contiguous, growable buffer per gallery (capacity grows by half,
+// so an append is amortised O(1) and a search is one kernel call over one matrix), a live-row bitmap (a removed row is a
 // tombstone until compaction), and the metadata columns the filters read. Arrays are never shrunk or rewritten in
 // place: growth and compaction allocate new ones, so a search in flight keeps reading the arrays it started with
 // while rows are appended behind it.
@@ -12,9 +12,10 @@ type Words = Float32Array | Uint16Array;
 
 const MIN_CAPACITY = 64;
 
+/** Capacity grows by half again (amortised O(1) appends, at most 50 % slack). */
 function capacityFor(need: number, current: number): number {
   let c = Math.max(current, MIN_CAPACITY);
-  while (c < need) c *= 2;
+  while (c < need) c = Math.ceil(c * 1.5);
   return c;
 }
 
@@ -57,7 +58,7 @@ export class VectorRows {
     readonly dtype: VectorDType,
     capacity = 0,
   ) {
-    this.data = this.alloc(capacityFor(capacity, 0) * dim);
+    this.data = this.alloc(Math.max(capacity, MIN_CAPACITY) * dim);
   }
 
   private alloc(n: number): Words {
@@ -219,6 +220,16 @@ export class Galleries {
   ) {
     this.clipVectors = new VectorRows(dim, dtype);
     this.captionVectors = new VectorRows(dim, dtype);
+  }
+
+  /** Sizes the buffers for `clips` clips and `captions` caption rows (before loading an index: no slack). */
+  reserve(clips: number, captions: number): void {
+    const v = new VectorRows(this.dim, this.dtype, clips);
+    v.append(this.clipVectors.matrix().data as Words);
+    this.clipVectors = v;
+    const c = new VectorRows(this.dim, this.dtype, captions);
+    c.append(this.captionVectors.matrix().data as Words);
+    this.captionVectors = c;
   }
 
   /** Row of a live clip. */

@@ -280,6 +280,11 @@ export class Store {
     for (const r of it) yield { clipRow: r.clip_row, idx: r.idx, vector: r.vector };
   }
 
+  counts(): { clips: number; captions: number } {
+    const one = (sql: string) => (this.db.prepare<[], { n: number }>(sql).get()?.n ?? 0);
+    return { clips: one('SELECT count(*) AS n FROM clips'), captions: one('SELECT count(*) AS n FROM captions') };
+  }
+
   get(id: string): ClipRecord | undefined {
     const r = this.stmts.byId.get(id);
     return r && toRecord(r);
