@@ -114,9 +114,13 @@ export async function runAdd(opts: AddOptions): Promise<AddSummary> {
   const batchSize = opts.batch ?? 16;
   const threads = opts.threads ?? availableParallelism();
   const reportFile = resolve(opts.report ?? resolve(indexDir, 'add-report.json'));
+  const modelDir = resolve(opts.model);
+  if (!(await stat(modelDir).catch(() => null))?.isDirectory()) {
+    throw new Error(`model directory ${opts.model} does not exist: pass --model DIR (aurola-mini is made by 'npm run train')`);
+  }
   const { items } = await listItems(input, opts.license);
 
-  const backbone = await OnnxMllmBackbone.load(resolve(opts.model));
+  const backbone = await OnnxMllmBackbone.load(modelDir);
   let index: ClipIndex | undefined;
   let pool: WorkerPool<IndexJob, IndexJobResult> | undefined;
   const summary: AddSummary = {

@@ -240,7 +240,7 @@ describe('aurola-index command line errors', () => {
     expect(missing.stderr).toMatch(/does not exist/);
     const noModel = await run('add', library, '--index', join(root, 'x'), '--model', join(root, 'no-model'));
     expect(noModel.code).toBe(1);
-    expect(noModel.stderr).toMatch(/no-model/);
+    expect(noModel.stderr).toMatch(/model directory .*no-model does not exist/);
     const noInput = await run('add', join(root, 'no-input'), '--index', join(root, 'x'), '--model', modelDir);
     expect(noInput.code).toBe(1);
     expect(noInput.stderr).toMatch(/does not exist/);
