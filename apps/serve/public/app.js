@@ -78,7 +78,6 @@ function searchText(text) {
 function searchClip(clipId) {
   const o = options();
   const body = { clipId, k: o.k };
-  if (o.rerank) body.rerank = true;
   if (o.source) body.filter = { source: o.source };
   run(`for clips like ${clipId}`, () => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }));
 }

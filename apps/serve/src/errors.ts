@@ -3,6 +3,7 @@
 // validation, the audio decoder, the index and the searcher are all translated here, in one place.
 import { AudioDecodeError } from '@aurola/audio';
 import { IndexError } from '@aurola/index';
+import { SearchError } from '@aurola/retrieval';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 
 export interface ErrorBody {
@@ -129,6 +130,7 @@ const INDEX_CODES: Partial<Record<IndexError['code'], number>> = {
 export function toApiError(e: unknown, limits: ErrorLimits): ApiError | undefined {
   if (e instanceof ApiError) return e;
   if (e instanceof AudioDecodeError) return decodeErrorToApi(e);
+  if (e instanceof SearchError) return new ApiError(e.status, e.code, e.message);
   if (e instanceof IndexError) {
     const status = INDEX_CODES[e.code];
     return status ? new ApiError(status, e.code, e.message) : undefined;

@@ -45,7 +45,9 @@ export const captionHitSchema = {
   properties: {
     clipId: { type: 'string' },
     caption: { type: 'string' },
-    score: { type: 'number' },
+    score: { type: 'number', description: 'similarity, plus α·p(Yes) when re-ranked' },
+    similarity: { type: 'number' },
+    pYes: { type: 'number', description: 'the re-ranker’s p(Yes), present when re-ranked' },
   },
   required: ['clipId', 'caption', 'score'],
 } as const;
@@ -77,7 +79,7 @@ function searchOptions(limits: ServeLimits) {
   return {
     k: { type: 'integer', minimum: 1, maximum: limits.maxK, default: 10, description: `hits to return, 1..${limits.maxK}` },
     rerank: {
-      description: `re-rank the top candidates with the backbone's yes/no judge: true (the top ${limits.rerankK}) or { k }`,
+      description: `re-rank the top candidates with the backbone's yes/no judge: true (the top ${limits.rerankK}) or { k }. Text queries re-rank the clips, audio queries the captions; not for clipId queries`,
       anyOf: [
         { type: 'boolean' },
         {
@@ -131,7 +133,7 @@ export function searchResponseSchema() {
         required: ['mode'],
       },
       k: { type: 'integer' },
-      rerankK: { type: 'integer', description: 'candidates re-ranked (0: none)' },
+      rerankK: { type: 'integer', description: 'candidates re-ranked (0: none): the clips of a text query, the captions of an audio query' },
       tookMs: { type: 'number' },
       results: { type: 'array', items: { $ref: 'Hit#' } },
       captions: { type: 'array', items: { $ref: 'CaptionHit#' }, description: 'audio queries: matching captions (audio → text)' },

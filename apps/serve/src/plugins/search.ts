@@ -78,7 +78,10 @@ export const searchPlugin: FastifyPluginAsync<{ ctx: ServeContext }> = async (ap
       const where = `form field ${(issue?.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.') || '(form)'}`;
       throw new ApiError(400, 'invalid-request', `${where} ${issue?.message ?? 'is invalid'}`);
     }
-    const decoded = await withDeadline(decodeUpload(form.file, limits), limits.requestTimeoutMs, 'decoding the upload');
+    const decoded = await withDeadline(decodeUpload(form.file, limits), limits.requestTimeoutMs, 'decoding the upload').catch((e: unknown) => {
+      metrics.uploads.inc({ outcome: 'refused' });
+      throw e;
+    });
     metrics.uploads.inc({ outcome: 'decoded' });
     return {
       query: { audio: decoded.audio },
@@ -129,19 +132,25 @@ export const searchPlugin: FastifyPluginAsync<{ ctx: ServeContext }> = async (ap
       const { query, info, options } = request.isMultipart() ? await audioQuery(request) : jsonQuery(request.body as SearchBody);
       const k = options.k ?? 10;
       const rerank = rerankOf(options.rerank, limits);
+      if (rerank && info.mode === 'clip') {
+        throw new ApiError(400, 'bad-request', 're-ranking judges a text against audio: it applies to text queries and to the captions of an audio query, not to clipId queries');
+      }
+      const filter = options.filter && Object.keys(options.filter).length ? options.filter : undefined;
       const searchRequest: SearchRequest = { k };
-      if (options.filter && Object.keys(options.filter).length) searchRequest.filter = options.filter;
-      if (rerank) searchRequest.rerank = rerank;
+      if (filter) searchRequest.filter = filter;
+      // Text queries: the clips are re-ranked. Audio queries: the captions (audio → text) are.
+      if (rerank && info.mode === 'text') searchRequest.rerank = rerank;
+      const captionRequest = { k: limits.captionsK, ...(filter ? { filter } : {}), ...(rerank ? { rerank } : {}) };
       const work = Promise.all([
         searcher.search(query, searchRequest),
-        query.audio ? searcher.captions(query.audio, { k: limits.captionsK }) : Promise.resolve(undefined),
+        query.audio ? searcher.captions(query.audio, captionRequest) : Promise.resolve(undefined),
       ]);
       const [hits, captions] = await withDeadline(work, limits.requestTimeoutMs, 'the search');
       const seconds = (performance.now() - started) / 1000;
       metrics.searchSeconds.observe({ mode: info.mode, rerank: rerank ? 'yes' : 'no' }, seconds);
       metrics.searchResults.inc({ mode: info.mode }, hits.length);
       request.log.info(
-        { search: { mode: info.mode, k, rerankK: rerank?.k ?? 0, filter: searchRequest.filter !== undefined, hits: hits.length, ms: +(seconds * 1000).toFixed(2) } },
+        { search: { mode: info.mode, k, rerankK: rerank?.k ?? 0, filter: filter !== undefined, hits: hits.length, ms: +(seconds * 1000).toFixed(2) } },
         'search',
       );
       return {
