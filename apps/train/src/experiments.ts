@@ -14,6 +14,7 @@ export function experimentBase(manifest: string, seed: number): RunConfig {
   const config = defaultRunConfig(manifest);
   config.seed = seed;
   config.model.preset = 'tiny';
+  config.microBatch = 128;
   config.text = { ...config.text, steps: 0, batchPairs: 64, lr: 1e-3, warmupSteps: 10, checkpointEvery: 100, validateEvery: 0 };
   config.retrieval = { ...config.retrieval, steps: 300, batchPairs: 64, lr: 1e-3, warmupSteps: 15, checkpointEvery: 100, validateEvery: 50, lambda: 0, beta: 0 };
   config.rerank = { ...config.rerank, steps: 0, batchPairs: 32, lr: 3e-4, warmupSteps: 5, checkpointEvery: 100, validateEvery: 0 };

@@ -37,7 +37,8 @@ export interface RunConfig {
   microBatch: number;
   text: Omit<StageSettings, 'seed'> & { tau: number };
   retrieval: Omit<StageSettings, 'seed'> & HybridNceSettings;
-  rerank: Omit<StageSettings, 'seed'>;
+  /** `clips`: the training clips the re-ranker learns from (drawn by the seed), among which its hard negatives are mined. */
+  rerank: Omit<StageSettings, 'seed'> & { clips: number };
   eval: { rerankK: number; alphaGrid: number[]; maxClips: number; validationClips: number };
 }
 
@@ -63,7 +64,7 @@ export function defaultRunConfig(manifest: string): RunConfig {
     microBatch: 64,
     text: { ...stage(300, 64, 3e-4), tau: 0.05 },
     retrieval: { ...stage(2000, 64, 3e-4), tau: 0.05, alpha: 1, lambda: 0.2, beta: 0.1, direction: 'a2t', detachWeights: false },
-    rerank: stage(300, 32, 1e-4),
+    rerank: { ...stage(300, 32, 1e-4), clips: 4000 },
     eval: { rerankK: 10, alphaGrid: [0, 0.05, 0.1, 0.2, 0.5, 1], maxClips: 500, validationClips: 200 },
   };
 }
@@ -99,10 +100,10 @@ export function featureCacheFor(config: RunConfig): FeatureCache {
 
 const audioSpec = (config: RunConfig) => ({ sampleRate: 16000, nFft: 400, hopLength: 160, nMels: config.model.nMels, maxDurationS: config.model.maxDurationS });
 
-/** A share of the clips drawn by the seed (manifest order kept). */
-function sampleFraction(clips: CorpusClip[], fraction: number, seed: number): CorpusClip[] {
+/** A share of the clips drawn by `key` (manifest order kept). */
+function sampleFraction(clips: CorpusClip[], fraction: number, key: string): CorpusClip[] {
   if (fraction === 1) return clips;
-  const rng = makeRng(`${seed}/train-fraction`);
+  const rng = makeRng(key);
   const keys = clips.map(() => rng());
   const cut = [...keys].sort((a, b) => a - b)[Math.max(0, Math.round(fraction * clips.length) - 1)]!;
   return clips.filter((_, i) => keys[i]! <= cut);
@@ -119,7 +120,7 @@ export async function runTraining(config: RunConfig, runDir: string, { onStep, f
   await mkdir(runDir, { recursive: true });
   await writeFile(join(runDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   if (!(config.trainFraction > 0 && config.trainFraction <= 1)) throw new RangeError(`trainFraction must be in (0, 1], got ${config.trainFraction}`);
-  const train = sampleFraction(await loadCorpus(config.manifest, 'train'), config.trainFraction, config.seed);
+  const train = sampleFraction(await loadCorpus(config.manifest, 'train'), config.trainFraction, `${config.seed}/train-fraction`);
   const validation = subsample(await loadCorpus(config.manifest, 'validation'), config.eval.maxClips);
   const testAll = await loadCorpus(config.manifest, 'test');
   if (train.length === 0 || validation.length === 0 || testAll.length === 0) throw new Error(`${config.manifest} needs clips in train, validation and test`);
@@ -185,7 +186,10 @@ export async function runTraining(config: RunConfig, runDir: string, { onStep, f
     const unseen = test.filter((c) => !seen.has(c.firstTag));
     if (unseen.length >= 2) result.zeroShot = await evaluateSplit(ctx, unseen);
     if (config.rerank.steps > 0) {
-      losses.rerank = (await trainRerank(ctx, join(runDir, 'rerank'), train, { ...config.rerank, seed }, { tau, alpha, lambda, beta, direction, detachWeights })).finalLoss;
+      // Mining scores every pair of the clips the stage uses: a seeded subset keeps that quadratic cost bounded.
+      const { clips: rerankClips, ...rerankStage } = config.rerank;
+      const rerankTrain = sampleFraction(train, Math.min(1, rerankClips / train.length), `${seed}/rerank-clips`);
+      losses.rerank = (await trainRerank(ctx, join(runDir, 'rerank'), rerankTrain, { ...rerankStage, seed }, { tau, alpha, lambda, beta, direction, detachWeights })).finalLoss;
       await writeTrainingPlots(runDir);
       result.rerank = await evaluateWithRerank(ctx, validation, test, config.eval.rerankK, config.eval.alphaGrid);
       modelConfig.rerank = { alphaT2A: result.rerank.alpha.t2a, alphaA2T: result.rerank.alpha.a2t };
