@@ -91,10 +91,12 @@ export class Gauge {
     readonly name: string,
     readonly help: string,
     private readonly read: () => number | { labels: Labels; value: number }[],
+    /** 'counter' for a monotonic total kept elsewhere and read at scrape time. */
+    private readonly type: 'gauge' | 'counter' = 'gauge',
   ) {}
 
   render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`];
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} ${this.type}`];
     const v = this.read();
     if (typeof v === 'number') lines.push(`${this.name} ${num(v)}`);
     else for (const s of v) lines.push(`${this.name}${renderLabels(s.labels)} ${num(s.value)}`);
@@ -115,9 +117,15 @@ export class ServerMetrics {
   private readonly gauges: Gauge[] = [];
   private readonly started = Date.now();
 
-  constructor(indexSize: () => number) {
+  constructor(indexSize: () => number, waves?: { started: number; queued: number }) {
+    this.gauges.push(new Gauge('aurola_index_clips', 'Clips in the index.', indexSize));
+    if (waves) {
+      this.gauges.push(
+        new Gauge('aurola_search_waves_total', 'Search waves started (each one micro-batch of the queries that arrived meanwhile).', () => waves.started, 'counter'),
+        new Gauge('aurola_search_queued', 'Searches waiting for the current wave to finish.', () => waves.queued),
+      );
+    }
     this.gauges.push(
-      new Gauge('aurola_index_clips', 'Clips in the index.', indexSize),
       new Gauge('aurola_process_uptime_seconds', 'Seconds since the server started.', () => (Date.now() - this.started) / 1000),
       new Gauge('aurola_process_resident_memory_bytes', 'Resident set size of the server process.', () => process.memoryUsage.rss()),
       new Gauge('aurola_process_heap_used_bytes', 'V8 heap in use.', () => process.memoryUsage().heapUsed),

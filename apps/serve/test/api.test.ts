@@ -155,11 +155,16 @@ describe('search', () => {
     }
   });
 
-  it('gives concurrent queries the same answers as one at a time', async () => {
+  it('micro-batches concurrent queries and gives them the same answers as one at a time', async () => {
     const texts = Array.from({ length: 16 }, (_, i) => ['a steady tone', 'white noise', 'clicks ticking', 'a low rumble'][i % 4]!);
     const serial: Json[] = [];
     for (const text of texts) serial.push((await search({ text, k: 3 })).json() as Json);
+    const before = fx.searcher.stats();
     const parallel = await Promise.all(texts.map((text) => search({ text, k: 3 })));
+    const after = fx.searcher.stats();
+    expect(after.queries - before.queries).toBe(16);
+    // micro-batched: the first query starts a wave at once, the other 15 arrive meanwhile and go as one batch
+    expect(after.batches - before.batches).toBeLessThanOrEqual(3);
     parallel.forEach((res, i) => {
       expect(res.statusCode).toBe(200);
       const got = (res.json() as Json).results;
@@ -435,6 +440,8 @@ describe('service routes', () => {
     expect(text).toMatch(/^aurola_search_duration_seconds_bucket\{mode="text",rerank="no",le="\+Inf"\} \d+$/m);
     expect(text).toMatch(/^aurola_search_duration_seconds_count\{mode="text",rerank="no"\} \d+$/m);
     expect(text).toMatch(new RegExp(`^aurola_index_clips ${CLIPS.length}$`, 'm'));
+    expect(text).toMatch(/^# TYPE aurola_search_waves_total counter$/m);
+    expect(text).toMatch(/^aurola_search_queued 0$/m);
     expect(text).not.toContain('unknown-for-metrics');
   });
 
