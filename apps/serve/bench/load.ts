@@ -48,6 +48,17 @@ interface Row {
   max: number;
   errors: number;
   non2xx: number;
+  /** Mean queries per search wave (one Searcher batch each), from the server's /metrics. */
+  batch: number;
+}
+
+/** Searches answered and waves started so far, from /metrics. */
+async function counters(port: number): Promise<{ searches: number; waves: number }> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  let searches = 0;
+  for (const m of text.matchAll(/^aurola_search_duration_seconds_count\{[^}]*\} (\d+)$/gm)) searches += Number(m[1]);
+  const waves = Number(/^aurola_search_waves_total (\d+)$/m.exec(text)?.[1] ?? NaN);
+  return { searches, waves };
 }
 
 function startServer(): Promise<{ child: ChildProcess; info: Ready }> {
@@ -73,6 +84,7 @@ async function drive(port: number, connections: number, seconds: number, filter:
   const rng = makeRng(seed);
   const text = () => Array.from({ length: 2 + Math.floor(rng() * 6) }, () => BENCH_WORDS[Math.floor(rng() * BENCH_WORDS.length)]).join(' ');
   const latencies: number[] = [];
+  const before = await counters(port);
   const instance = autocannon({
     url: `http://127.0.0.1:${port}`,
     connections,
@@ -91,6 +103,7 @@ async function drive(port: number, connections: number, seconds: number, filter:
     if (statusCode === 200) latencies.push(responseTime);
   });
   const result = await instance;
+  const after = await counters(port);
   latencies.sort((a, b) => a - b);
   return {
     filter: filter ? JSON.stringify(filter) : 'none',
@@ -102,6 +115,7 @@ async function drive(port: number, connections: number, seconds: number, filter:
     max: latencies[latencies.length - 1] ?? NaN,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
+    batch: (after.searches - before.searches) / Math.max(1, after.waves - before.waves),
   };
 }
 
@@ -124,13 +138,13 @@ try {
       rows.push(row);
       process.stdout.write(
         `filter ${row.filter.padEnd(28)} c=${String(c).padStart(3)}  p50 ${row.p50.toFixed(2).padStart(7)} ms  p99 ${row.p99.toFixed(2).padStart(7)} ms  ` +
-          `${row.qps.toFixed(0).padStart(5)} q/s  (${row.requests} ok, ${row.non2xx} non-2xx, ${row.errors} errors)\n`,
+          `${row.qps.toFixed(0).padStart(5)} q/s  batch ${row.batch.toFixed(1).padStart(4)}  (${row.requests} ok, ${row.non2xx} non-2xx, ${row.errors} errors)\n`,
       );
     }
   }
-  process.stdout.write('\n| filter | concurrency | p50 ms | p99 ms | queries/s |\n|---|---|---|---|---|\n');
+  process.stdout.write('\n| filter | concurrency | p50 ms | p99 ms | queries/s | queries per batch |\n|---|---|---|---|---|---|\n');
   for (const r of rows) {
-    process.stdout.write(`| ${r.filter === 'none' ? 'none' : `\`${r.filter}\``} | ${r.connections} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.qps.toFixed(0)} |\n`);
+    process.stdout.write(`| ${r.filter === 'none' ? 'none' : `\`${r.filter}\``} | ${r.connections} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.qps.toFixed(0)} | ${r.batch.toFixed(1)} |\n`);
   }
   if (values.json) writeFileSync(values.json, JSON.stringify({ ...info, seconds, rows }, null, 2));
 } finally {
