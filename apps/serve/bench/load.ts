@@ -85,6 +85,7 @@ async function drive(port: number, connections: number, seconds: number, filter:
   const text = () => Array.from({ length: 2 + Math.floor(rng() * 6) }, () => BENCH_WORDS[Math.floor(rng() * BENCH_WORDS.length)]).join(' ');
   const latencies: number[] = [];
   const before = await counters(port);
+  // without a callback autocannon returns its emitter, which is also a promise of the result
   const instance = autocannon({
     url: `http://127.0.0.1:${port}`,
     connections,
@@ -98,7 +99,7 @@ async function drive(port: number, connections: number, seconds: number, filter:
         setupRequest: (req) => ({ ...req, body: JSON.stringify({ text: text(), k: 10, ...(filter ? { filter } : {}) }) }),
       },
     ],
-  });
+  }) as unknown as autocannon.Instance & Promise<autocannon.Result>;
   instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
     if (statusCode === 200) latencies.push(responseTime);
   });

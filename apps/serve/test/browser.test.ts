@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // The page end to end in headless Chromium (Debian's /usr/bin/chromium driven by playwright-core): the real server
 // on an ephemeral port over a real tiny index; type a query, see results, play one; drop in audio; see an error.
 // AUROLA_SCREENSHOT=1 also writes docs/screenshot.png (for the README).

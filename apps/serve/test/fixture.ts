@@ -147,7 +147,7 @@ export async function multipart(parts: [name: string, value: string | Uint8Array
   const fd = new FormData();
   for (const [name, value, filename] of parts) {
     if (typeof value === 'string') fd.append(name, value);
-    else fd.append(name, new Blob([value]), filename ?? 'upload.bin');
+    else fd.append(name, new Blob([new Uint8Array(value)]), filename ?? 'upload.bin');
   }
   const req = new Request('http://localhost/', { method: 'POST', body: fd });
   return { payload: Buffer.from(await req.arrayBuffer()), headers: { 'content-type': req.headers.get('content-type')! } };
