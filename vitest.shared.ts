@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   resolve: { conditions: ['aurola-source'] },
+  // Vitest runs tests in Vite's SSR environment, which takes its own resolve conditions.
+  ssr: { resolve: { conditions: ['aurola-source'], externalConditions: ['aurola-source'] } },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 120_000,
