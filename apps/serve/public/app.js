@@ -248,3 +248,10 @@ fetch('/healthz')
     if (h) $('index-info').textContent = `${h.clips.toLocaleString('en')} clips indexed${h.model ? ` · model ${h.model}` : ''}`;
   })
   .catch(() => undefined);
+
+// A search can be linked to: /?q=a+kick+drum runs it on load.
+const linked = new URLSearchParams(location.search).get('q');
+if (linked && linked.trim()) {
+  input.value = linked.trim();
+  searchText(input.value);
+}

@@ -113,6 +113,12 @@ describe('the search page', () => {
     await page.waitForFunction(() => document.querySelector<HTMLAudioElement>('#results li.result audio')!.paused);
   });
 
+  it('runs a linked search (/?q=…) on load', async () => {
+    await page.goto(`${base}/?q=${encodeURIComponent('a low rumble')}`);
+    await expect.poll(() => page.textContent('#status')).toMatch(/6 results for “a low rumble”/);
+    expect(await page.inputValue('#q')).toBe('a low rumble');
+  });
+
   it('filters by source and re-ranks on request', async () => {
     await page.fill('#source', 'synth-noise');
     await page.check('#rerank');
