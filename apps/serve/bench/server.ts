@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { makeRng } from '@aurola/args';
@@ -32,7 +33,8 @@ process.on('SIGINT', () => process.exit(0));
 async function loadModel(): Promise<{ backbone: OnnxMllmBackbone; description: string }> {
   const threads = values.threads ? Number(values.threads) : undefined;
   const opts = threads ? { threads } : {};
-  const wanted = values.model ?? 'models/aurola-mini';
+  // The default model of the repository, wherever the bench is started from (npm run -w starts it in apps/serve).
+  const wanted = values.model ?? fileURLToPath(new URL('../../../models/aurola-mini', import.meta.url));
   try {
     const backbone = await OnnxMllmBackbone.load(resolve(wanted), opts);
     return { backbone, description: `${backbone.name} from ${wanted} (d=${backbone.dim})` };
