@@ -35,6 +35,8 @@ export interface AddOptions {
   report?: string;
   /** Where the progress line goes. Default process.stderr. */
   progress?: NodeJS.WriteStream;
+  /** Seconds between progress lines when that stream is not a terminal (a log). Default 10; 0: a line per clip. */
+  progressEveryS?: number;
   /** Stops after the batch being written when aborted (Ctrl-C). */
   signal?: AbortSignal;
 }
@@ -167,7 +169,11 @@ export async function runAdd(opts: AddOptions): Promise<AddSummary> {
       }
     };
 
-    const progress = new Progress('indexing', items.length, { unit: 'clips', ...(opts.progress ? { stream: opts.progress } : {}) });
+    const progress = new Progress('indexing', items.length, {
+      unit: 'clips',
+      ...(opts.progress ? { stream: opts.progress } : {}),
+      ...(opts.progressEveryS !== undefined ? { logEveryS: opts.progressEveryS } : {}),
+    });
     const window = Math.max(2 * batchSize, 4 * workers.size);
     const pending: Promise<Outcome>[] = [];
     let submitted = 0;

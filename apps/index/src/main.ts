@@ -37,6 +37,7 @@ interruption resumes; a changed file is re-embedded. Unreadable files are listed
   --max-decode S     seconds of each file decoded; longer files are recorded as this long (default: 600)
   --seed S           seed of the automated captions (default: 1)
   --report FILE      JSON report (default: <index>/add-report.json)
+  --progress-every S seconds between progress lines when stderr is a log, not a terminal (default: 10; 0: every clip)
 `,
   remove: `usage: aurola-index remove <id…> --index DIR
 
@@ -88,6 +89,12 @@ function positiveNumber(name: string, value: string | undefined): number | undef
   return n;
 }
 
+function nonNegativeNumber(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} must be a number ≥ 0, got "${value}"`);
+  return n;
+}
+
 function requireIndex(value: string | undefined): string {
   if (!value) throw new UsageError('--index DIR is required');
   return value;
@@ -111,6 +118,7 @@ async function command(name: string, args: string[], io: Io): Promise<number> {
           'max-decode': { type: 'string' },
           seed: { type: 'string' },
           report: { type: 'string' },
+          'progress-every': { type: 'string' },
         },
         true,
       );
@@ -131,6 +139,7 @@ async function command(name: string, args: string[], io: Io): Promise<number> {
         ...(values['max-decode'] ? { maxDecodeS: positiveNumber('max-decode', values['max-decode'])! } : {}),
         ...(seed !== undefined ? { seed } : {}),
         ...(values.report ? { report: values.report } : {}),
+        ...(values['progress-every'] ? { progressEveryS: nonNegativeNumber('progress-every', values['progress-every']) } : {}),
         progress: io.stderr,
         ...(io.signal ? { signal: io.signal } : {}),
       });

@@ -37,19 +37,24 @@ interface Run {
   stderr: string;
 }
 
-/** Runs the CLI; `interrupt` sends a signal a while after the progress line first appears (work is under way). */
-function cli(args: string[], interrupt?: { signal: NodeJS.Signals; afterMs: number }): Promise<Run> {
+/**
+ * Runs the CLI; `interrupt` sends a signal as soon as a progress line reports `atClip` clips done, so that the
+ * signal lands mid-run however fast the machine is (the runs pass --progress-every 0: a line per clip).
+ */
+function cli(args: string[], interrupt?: { signal: NodeJS.Signals; atClip: number }): Promise<Run> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--conditions=aurola-source', '--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    let armed = false;
+    let sent = false;
     child.stderr.on('data', () => {
-      if (interrupt && !armed && stderr.includes('indexing [')) {
-        armed = true;
-        setTimeout(() => child.kill(interrupt.signal), interrupt.afterMs);
+      if (!interrupt || sent) return;
+      const counts = [...stderr.matchAll(/indexing \[[#-]+\] (\d+)\//g)];
+      if (counts.length > 0 && Number(counts[counts.length - 1]![1]) >= interrupt.atClip) {
+        sent = true;
+        child.kill(interrupt.signal);
       }
     });
     child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr }));
@@ -68,14 +73,16 @@ function snapshot(dir: string) {
 describe('interrupting aurola-index add', () => {
   it('after SIGKILL and Ctrl-C the index holds whole clips only, and a re-run completes it like an uninterrupted run', async () => {
     const dir = join(root, 'interrupted');
-    const args = ['add', library, '--index', dir, '--model', modelDir, '--batch', '3', '--threads', '2'];
+    const args = ['add', library, '--index', dir, '--model', modelDir, '--batch', '3', '--threads', '2', '--progress-every', '0'];
+    const randomInt = (lo: number, hi: number) => lo + Math.floor(Math.random() * (hi - lo + 1));
 
-    const killed = await cli(args, { signal: 'SIGKILL', afterMs: 300 + Math.random() * 1200 });
+    // Killed while at most half the clips are done, so there are batches left to be in the middle of.
+    const killed = await cli(args, { signal: 'SIGKILL', atClip: randomInt(1, N / 2) });
     expect(killed.signal).toBe('SIGKILL');
     const afterKill = snapshot(dir);
-    expect(afterKill.size).toBeLessThanOrEqual(N);
+    expect(afterKill.size).toBeLessThan(N);
 
-    const stopped = await cli(args, { signal: 'SIGINT', afterMs: 1200 + Math.random() * 1200 });
+    const stopped = await cli(args, { signal: 'SIGINT', atClip: Math.min(afterKill.size + randomInt(1, 9), N - 6) });
     // Ctrl-C: the batch being written is finished, the summary says so, the exit code is 130 (0 if it got done first).
     if (stopped.code === 130) expect(stopped.stdout).toMatch(/^interrupted: /);
     else expect(stopped.code).toBe(0);
