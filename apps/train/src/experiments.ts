@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 
 import { defaultRunConfig, featureCacheFor, runTraining, type FeatureCache, type RunConfig, type RunResult } from '@aurola/train';
 
-import { Progress } from '@aurola/jobs';
+import { stageProgress } from './stage-progress.js';
 
 /** The experiment scale: the tiny preset, short stages; every row changes only what its name says. */
 export function experimentBase(manifest: string, seed: number): RunConfig {
@@ -172,13 +172,7 @@ export async function experimentsCommand(args: string[]): Promise<number> {
         row.apply(config);
         config.threads = threads;
         features ??= featureCacheFor(config);
-        const bars = new Map<string, Progress>();
-        const onStep = (stage: string, _step: number, total: number) => {
-          let bar = bars.get(stage);
-          if (!bar) bars.set(stage, (bar = new Progress(`  ${row.name} seed ${seed} ${stage}`, total, { unit: 'steps' })));
-          bar.tick();
-        };
-        result = await runTraining(config, runDir, { onStep, features });
+        result = await runTraining(config, runDir, { ...stageProgress(config, `${row.name} seed ${seed} `), features });
       }
       results.push(result);
     }

@@ -3,8 +3,9 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 
-import { Progress } from '@aurola/jobs';
 import { defaultRunConfig, runTraining, type RunConfig } from '@aurola/train';
+
+import { stageProgress } from './stage-progress.js';
 
 export const TRAIN_USAGE = `usage: aurola-train train --manifest FILE --out DIR [options]
 
@@ -82,13 +83,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   if (threads !== undefined) config.threads = threads;
   config.manifest = values.manifest;
 
-  const bars = new Map<string, Progress>();
-  const onStep = (stage: string, _step: number, total: number) => {
-    let bar = bars.get(stage);
-    if (!bar) bars.set(stage, (bar = new Progress(`  ${stage}`, total, { unit: 'steps' })));
-    bar.tick();
-  };
-  const result = await runTraining(config, values.out, { onStep });
+  const result = await runTraining(config, values.out, stageProgress(config));
   const line = (name: string, m: { r1: number; r5: number; r10: number; mAP10: number; chanceR1: number }) =>
     `  ${name.padEnd(18)} R@1 ${(100 * m.r1).toFixed(1)}  R@5 ${(100 * m.r5).toFixed(1)}  R@10 ${(100 * m.r10).toFixed(1)}  mAP@10 ${(100 * m.mAP10).toFixed(1)}  (chance R@1 ${(100 * m.chanceR1).toFixed(2)})`;
   const out = [`${result.modelDir}`, line('test T2A', result.test.t2a), line('test A2T', result.test.a2t)];

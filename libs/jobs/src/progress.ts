@@ -26,6 +26,7 @@ export class Progress {
   private lastDraw = 0;
   private done = 0;
   private failed = 0;
+  private note = '';
 
   constructor(
     private readonly label: string,
@@ -37,16 +38,21 @@ export class Progress {
     this.logEveryMs = (opts.logEveryS ?? 10) * 1000;
   }
 
-  /** Counts one finished item (failed ones are counted and shown separately). */
-  tick(ok = true): void {
-    this.done++;
-    if (!ok) this.failed++;
+  /** Counts one finished item, or `count` at once (failed ones are counted and shown separately). */
+  tick(ok = true, count = 1): void {
+    this.done += count;
+    if (!ok) this.failed += count;
     const now = Date.now();
     const tty = this.stream.isTTY === true;
-    if (this.done === this.total || now - this.lastDraw >= (tty ? 100 : this.logEveryMs)) {
+    if (this.done >= this.total || now - this.lastDraw >= (tty ? 100 : this.logEveryMs)) {
       this.lastDraw = now;
       this.draw(tty);
     }
+  }
+
+  /** A short status shown at the end of the line from the next redraw on, e.g. the loss of a training step. */
+  setNote(note: string): void {
+    this.note = note;
   }
 
   line(): string {
@@ -61,12 +67,13 @@ export class Progress {
     const failed = this.failed > 0 ? `, ${this.failed} failed` : '';
     return (
       `${this.label} [${bar}] ${this.done}/${this.total} (${pct.toFixed(0)}%${failed}) ` +
-      `${rate.toFixed(1)} ${this.unit}/s, ${formatDuration(elapsed)} elapsed, ETA ${formatDuration(eta)}`
+      `${rate.toFixed(1)} ${this.unit}/s, ${formatDuration(elapsed)} elapsed, ETA ${formatDuration(eta)}` +
+      (this.note ? `, ${this.note}` : '')
     );
   }
 
   private draw(tty: boolean): void {
-    if (tty) this.stream.write(`\r\x1b[K${this.line()}${this.done === this.total ? '\n' : ''}`);
+    if (tty) this.stream.write(`\r\x1b[K${this.line()}${this.done >= this.total ? '\n' : ''}`);
     else this.stream.write(`${this.line()}\n`);
   }
 }

@@ -37,4 +37,17 @@ describe('Progress', () => {
     progress.tick();
     expect(lines.at(-1)).toMatch(/4\/4 \(100%, 1 failed\).*ETA 0s\n$/);
   });
+
+  it('counts several items at once and shows a note at the end of the line', () => {
+    const lines: string[] = [];
+    const stream = { isTTY: false, write: (s: string) => lines.push(s) } as unknown as NodeJS.WriteStream;
+    const progress = new Progress('  retrieval', 3 * 64, { stream, unit: 'pairs', logEveryS: 3600 });
+    progress.setNote('step 1/3, loss 4.1589');
+    progress.tick(true, 64);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^ {2}retrieval \[#{8}-{16}\] 64\/192 \(33%\) [\d.]+ pairs\/s, .*ETA .*, step 1\/3, loss 4\.1589\n$/);
+    progress.setNote('step 3/3, loss 2.0000');
+    progress.tick(true, 128);
+    expect(lines.at(-1)).toMatch(/192\/192 \(100%\).*ETA 0s, step 3\/3, loss 2\.0000\n$/);
+  });
 });

@@ -110,13 +110,15 @@ function sampleFraction(clips: CorpusClip[], fraction: number, key: string): Cor
 }
 
 export interface RunOptions {
+  /** Called when a stage's steps begin (progress bars). */
+  onStageStart?: RunContext['onStageStart'];
   /** Called after every step (progress bars). */
   onStep?: RunContext['onStep'];
   /** Log-mel features shared between runs of one process (experiments); must match the run's audio settings. */
   features?: FeatureCache;
 }
 
-export async function runTraining(config: RunConfig, runDir: string, { onStep, features }: RunOptions = {}): Promise<RunResult> {
+export async function runTraining(config: RunConfig, runDir: string, { onStageStart, onStep, features }: RunOptions = {}): Promise<RunResult> {
   await mkdir(runDir, { recursive: true });
   await writeFile(join(runDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   if (!(config.trainFraction > 0 && config.trainFraction <= 1)) throw new RangeError(`trainFraction must be in (0, 1], got ${config.trainFraction}`);
@@ -165,6 +167,7 @@ export async function runTraining(config: RunConfig, runDir: string, { onStep, f
       no: tokenizer.tokenId(AUROLA_TOKENS.no),
       features: features ?? featureCacheFor(config),
       microBatch: config.microBatch,
+      ...(onStageStart ? { onStageStart } : {}),
       ...(onStep ? { onStep } : {}),
     };
     const duringTraining = subsample(validation, config.eval.validationClips);

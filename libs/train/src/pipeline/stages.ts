@@ -30,6 +30,8 @@ export interface RunContext {
   features: FeatureCache;
   /** Sequences per engine call. */
   microBatch: number;
+  /** Called when a stage's steps begin (after a resume: `done` of them are done already). */
+  onStageStart?: (stage: string, done: number, steps: number) => void;
   /** Called after every step (progress bars). */
   onStep?: (stage: string, step: number, steps: number, loss: number) => void;
   /** Validation recall of the model as it is now (the curves of a run); called every `validateEvery` steps. */
@@ -104,6 +106,7 @@ async function runStage(ctx: RunContext, dir: string, loop: StageLoop): Promise<
   const every = ctx.validate ? (settings.validateEvery ?? 0) : 0;
   const validate = async (step: number) => log({ step, validation: await ctx.validate!() });
   if (every > 0 && optimizer.step === 0) await validate(0);
+  ctx.onStageStart?.(loop.name, optimizer.step, settings.steps);
   for (let step = optimizer.step + 1; step <= settings.steps; step++) {
     loss = await loop.step(makeRng(`${settings.seed}/${loop.name}/${step}`), step);
     const report = optimizer.apply();
