@@ -242,7 +242,10 @@ export class OnnxMllmBackbone implements Backbone {
    * Runs the decoder over all sequences in length-sorted batches and returns, per sequence in input order, the
    * hidden state at its read position ('hidden': dim floats each) or the Yes and No logits there ('yes-no': 2 each).
    */
-  private async run(sequences: Sequence[], read: 'hidden' | 'yes-no'): Promise<Float32Array> {
+  private async run(all: Sequence[], read: 'hidden' | 'yes-no'): Promise<Float32Array> {
+    // The decoder is causal: tokens after the read position cannot change what is read there (for an embedding,
+    // the <emb> token and the end of the turn), so they are not run.
+    const sequences = all.map((s) => (s.ids.length > s.readAt + 1 ? { ...s, ids: s.ids.slice(0, s.readAt + 1) } : s));
     const width = read === 'hidden' ? this.dim : 2;
     const out = new Float32Array(sequences.length * width);
     const order = sequences.map((_, i) => i).sort((a, b) => sequences[a]!.ids.length - sequences[b]!.ids.length);
@@ -276,18 +279,26 @@ export class OnnxMllmBackbone implements Backbone {
     members.forEach((m, b) => {
       if (m.audio) data.set(m.audio.data, (b * length + m.audio.at) * dim);
     });
-    const result = await this.sessions.decoder.run({
-      inputs_embeds: new ort.Tensor('float32', data, [batch, length, dim]),
-      attention_mask: new ort.Tensor('int64', padded.attentionMask, [batch, length]),
-      position_ids: new ort.Tensor('int64', positionIds(padded.attentionMask, batch, length), [batch, length]),
-    });
+    const fetched = await this.sessions.decoder.run(
+      {
+        inputs_embeds: new ort.Tensor('float32', data, [batch, length, dim]),
+        attention_mask: new ort.Tensor('int64', padded.attentionMask, [batch, length]),
+        position_ids: new ort.Tensor('int64', positionIds(padded.attentionMask, batch, length), [batch, length]),
+      },
+      // Only the output read: onnxruntime then skips the LM head for embeddings.
+      [read === 'hidden' ? 'last_hidden_state' : 'logits'],
+    );
+    // onnxruntime-node 1.23 returns a single fetched output under the graph's first output name
+    // (microsoft/onnxruntime#26865, fixed in later releases): take the one value, whatever its key.
+    const [output] = Object.values(fetched);
+    if (!output || Object.keys(fetched).length !== 1) throw new Error(`${MODEL_FILES.decoder} returned ${Object.keys(fetched).length} outputs for one fetched`);
     if (read === 'hidden') {
-      const hidden = result.last_hidden_state!.data as Float32Array;
+      const hidden = output.data as Float32Array;
       const out = new Float32Array(batch * dim);
       members.forEach((m, b) => out.set(hidden.subarray((b * length + m.readAt) * dim, (b * length + m.readAt + 1) * dim), b * dim));
       return out;
     }
-    const logits = result.logits!;
+    const logits = output;
     const vocab = logits.dims[2]!;
     const values = logits.data as Float32Array;
     const out = new Float32Array(batch * 2);

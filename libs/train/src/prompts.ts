@@ -5,16 +5,21 @@ import type { PromptEncoder } from '@aurola/text';
 
 import type { PromptSequence } from './batch.js';
 
-/** The audio-embedding prompt for one clip; read just before <emb>. */
+// The embedding prompts end at the read position: the decoder is causal, so the <emb> token and the end of the
+// turn after it cannot change the hidden state read (nor its gradient), and running them would be wasted work.
+
+/** The audio-embedding prompt for one clip, up to its read position just before <emb>. */
 export function audioSequence(prompts: PromptEncoder, features: LogMelFeatures): PromptSequence {
   const p = prompts.audioEmbedding();
-  return { ids: p.ids, readAt: p.embPosition!, audio: { at: p.audioPosition!, features: features.data, frames: features.frames } };
+  const readAt = p.embPosition!;
+  return { ids: p.ids.slice(0, readAt + 1), readAt, audio: { at: p.audioPosition!, features: features.data, frames: features.frames } };
 }
 
-/** The text-embedding prompt for a caption (truncated to the model's limit); read just before <emb>. */
+/** The text-embedding prompt for a caption (truncated to the model's limit), up to its read position before <emb>. */
 export function textSequence(prompts: PromptEncoder, text: string): PromptSequence {
   const p = prompts.textEmbedding(text);
-  return { ids: p.ids, readAt: p.embPosition! };
+  const readAt = p.embPosition!;
+  return { ids: p.ids.slice(0, readAt + 1), readAt };
 }
 
 /** The re-rank prompt of a (caption, clip) pair in one direction; read at the answer position (the last). */
