@@ -1,5 +1,6 @@
 // aurola-train command line: `data build` makes the training corpus, `train` trains, evaluates and exports a model,
-// `experiments` runs the ablation table, `eval` evaluates a model directory on a captioned test set.
+// `export` exports a run's latest checkpoint, `experiments` runs the ablation table, `eval` evaluates a model
+// directory on a captioned test set.
 import { parseArgs } from 'node:util';
 
 import { DEBIAN_SOURCE_NAMES, SPLITS, type Split } from '@aurola/data';
@@ -7,7 +8,7 @@ import { DEBIAN_SOURCE_NAMES, SPLITS, type Split } from '@aurola/data';
 import { DEFAULT_FRACTIONS, DEFAULT_TARGETS, runDataBuild, type FolderSource } from './data/build.js';
 import { EVAL_USAGE, evalCommand } from './eval-command.js';
 import { EXPERIMENTS_USAGE, experimentsCommand } from './experiments.js';
-import { TRAIN_USAGE, trainCommand } from './train-command.js';
+import { EXPORT_USAGE, exportCommand, TRAIN_USAGE, trainCommand } from './train-command.js';
 
 const USAGE = `usage: aurola-train data build [options]
 
@@ -47,8 +48,9 @@ export async function main(argv: string[]): Promise<number> {
   if (group === 'train') return trainCommand(argv.slice(1));
   if (group === 'experiments') return experimentsCommand(argv.slice(1));
   if (group === 'eval') return evalCommand(argv.slice(1));
+  if (group === 'export') return exportCommand(argv.slice(1));
   if (group !== 'data' || command !== 'build') {
-    process.stderr.write(`${USAGE}\n${TRAIN_USAGE}\n${EXPERIMENTS_USAGE}\n${EVAL_USAGE}`);
+    process.stderr.write(`${USAGE}\n${TRAIN_USAGE}\n${EXPORT_USAGE}\n${EXPERIMENTS_USAGE}\n${EVAL_USAGE}`);
     return group === '--help' || group === '-h' ? 0 : 2;
   }
   const { values } = parseArgs({

@@ -3,15 +3,17 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 
-import { defaultRunConfig, runTraining, type RunConfig } from '@aurola/train';
+import { defaultRunConfig, exportRun, runTraining, STAGES, type RunConfig, type StageName } from '@aurola/train';
 
 import { stageProgress } from './stage-progress.js';
 
-export const TRAIN_USAGE = `usage: aurola-train train --manifest FILE --out DIR [options]
+export const TRAIN_USAGE = `usage: aurola-train train [text|retrieval|rerank] --manifest FILE --out DIR [options]
 
 Trains aurola's model on a data-build manifest: stage 1 (caption paraphrases), stage 2 (Hybrid-NCE), the yes/no
 re-ranker, evaluation on the test split (and zero-shot on held-out categories) with re-ranking tuned on validation,
-and the exported model directory <out>/model. Resumes after an interruption.
+and the exported model directory <out>/model. Resumes after an interruption. With a stage name, trains up to and
+including that stage (earlier stages finished in <out> are reused), then evaluates and exports: 'train text', then
+'train retrieval' on the same --out, then 'train rerank' is the whole run in three commands.
 
   --config FILE          JSON with any of the run settings (see <out>/config.json of a run for all of them)
   --preset NAME          tiny | mini (default) | small
@@ -19,6 +21,9 @@ and the exported model directory <out>/model. Resumes after an interruption.
   --text-steps N --retrieval-steps N --rerank-steps N
   --batch N              pairs per step in every stage
   --threads N            engine threads (default: all cores)
+  --audiocaps FILE       stage 1 also learns from the paraphrases of an AudioCaps caption CSV (use val.csv; the
+                         test file stays clean for evaluation), each clip's captions one group
+  --nli FILE             stage 1 also learns from the (sent0, sent1) pairs of a SimCSE NLI CSV
 `;
 
 /** Recursively overrides `base` with the keys of `patch`; unknown keys are an error naming them. */
@@ -43,9 +48,12 @@ function count(name: string, value: string | undefined): number | undefined {
 }
 
 export async function trainCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args,
+    allowPositionals: true,
     options: {
+      audiocaps: { type: 'string' },
+      nli: { type: 'string' },
       manifest: { type: 'string' },
       out: { type: 'string' },
       config: { type: 'string' },
@@ -63,10 +71,12 @@ export async function trainCommand(args: string[]): Promise<number> {
     process.stdout.write(TRAIN_USAGE);
     return 0;
   }
-  if (!values.manifest || !values.out) {
+  if (!values.manifest || !values.out || positionals.length > 1) {
     process.stderr.write(TRAIN_USAGE);
     return 2;
   }
+  const until = positionals[0] as StageName | undefined;
+  if (until !== undefined && !STAGES.includes(until)) throw new RangeError(`unknown stage "${until}" (stages: ${STAGES.join(', ')})`);
   let config: RunConfig = defaultRunConfig(values.manifest);
   if (values.config) config = merge(config, JSON.parse(await readFile(values.config, 'utf8')));
   if (values.preset) {
@@ -76,7 +86,10 @@ export async function trainCommand(args: string[]): Promise<number> {
   const seed = count('seed', values.seed);
   if (seed !== undefined) config.seed = seed;
   const steps = { text: count('text-steps', values['text-steps']), retrieval: count('retrieval-steps', values['retrieval-steps']), rerank: count('rerank-steps', values['rerank-steps']) };
-  for (const [stage, n] of Object.entries(steps)) if (n !== undefined) config[stage as 'text'].steps = n;
+  for (const [stage, n] of Object.entries(steps)) if (n !== undefined) config[stage as StageName].steps = n;
+  if (until) for (const later of STAGES.slice(STAGES.indexOf(until) + 1)) config[later].steps = 0;
+  if (values.audiocaps !== undefined) config.text.audiocaps = values.audiocaps;
+  if (values.nli !== undefined) config.text.nli = values.nli;
   const batch = count('batch', values.batch);
   if (batch !== undefined) for (const stage of ['text', 'retrieval', 'rerank'] as const) config[stage].batchPairs = Math.max(2, batch);
   const threads = count('threads', values.threads);
@@ -94,5 +107,26 @@ export async function trainCommand(args: string[]): Promise<number> {
     out.push(`  α (validation): t2a ${r.alpha.t2a}, a2t ${r.alpha.a2t}`);
   }
   process.stdout.write(`${out.join('\n')}\n`);
+  return 0;
+}
+
+export const EXPORT_USAGE = `usage: aurola-train export --run DIR --out MODEL_DIR
+
+Exports the weights of a training run's latest checkpoint (the last stage that has one, finished or not) as a model
+directory: for a run still in progress or stopped; a finished run has exported <run>/model already.
+`;
+
+export async function exportCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { run: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help) {
+    process.stdout.write(EXPORT_USAGE);
+    return 0;
+  }
+  if (!values.run || !values.out) {
+    process.stderr.write(EXPORT_USAGE);
+    return 2;
+  }
+  const { stage, step } = await exportRun(values.run, values.out);
+  process.stdout.write(`${values.out}: the weights of ${values.run} after ${stage} step ${step}\n`);
   return 0;
 }

@@ -13,6 +13,7 @@ import { defaultRunConfig, runTraining } from '@aurola/train';
 
 import { runDataBuild } from '../src/data/build.js';
 import { evalCommand } from '../src/eval-command.js';
+import { exportCommand, trainCommand } from '../src/train-command.js';
 
 const SR = 16000;
 const root = mkdtempSync(join(tmpdir(), 'aurola-pipeline-'));
@@ -111,6 +112,61 @@ describe('the whole pipeline in miniature', () => {
     expect(fromCsv.skipped).toBe(2);
     expect(fromCsv.plain).toEqual(evaluated.plain);
     expect(fromCsv.reranked).toEqual(evaluated.reranked);
+  });
+
+  it('trains stage by stage from the command line, stage 1 with AudioCaps paraphrases, and exports a checkpoint', async () => {
+    const manifest = join(root, 'corpus', 'manifest.jsonl');
+    const run = join(root, 'staged');
+    const config = join(root, 'staged.json');
+    const settings = { checkpointEvery: 3, validateEvery: 0 };
+    writeFileSync(
+      config,
+      JSON.stringify({
+        model: { preset: 'tiny', maxWords: 400, nMels: 40, maxDurationS: 4 },
+        threads: 2,
+        text: { steps: 4, batchPairs: 8, ...settings },
+        retrieval: { steps: 3, batchPairs: 8, ...settings },
+        rerank: { steps: 2, batchPairs: 4, ...settings },
+        eval: { rerankK: 3, alphaGrid: [0, 1], maxClips: 12, validationClips: 12 },
+      }),
+    );
+    // An AudioCaps-format caption file whose words the corpus never uses: stage 1 must read it.
+    const audiocaps = join(root, 'audiocaps-val.csv');
+    const captions = ['a xylophone melody plays', 'someone strikes a xylophone', 'zebras gallop across dry ground', 'hooves of zebras thunder'];
+    writeFileSync(audiocaps, ['audiocap_id,youtube_id,start_time,caption', ...captions.map((c, i) => `${i},clip${i >> 1},0,${c}`)].join('\n'));
+    const args = ['--manifest', manifest, '--out', run, '--config', config, '--audiocaps', audiocaps];
+
+    expect(await trainCommand(['text', ...args])).toBe(0);
+    expect(existsSync(join(run, 'text', 'done.json'))).toBe(true);
+    expect(existsSync(join(run, 'retrieval'))).toBe(false);
+    const vocab = JSON.parse(readFileSync(join(run, 'tokenizer-files.json'), 'utf8')).tokenizerJson.model.vocab;
+    expect(vocab).toHaveProperty('xylophone');
+    expect(vocab).toHaveProperty('zebras');
+
+    // `export` of the finished stage 1 gives the model the run exported after it.
+    const exported = join(root, 'staged-export');
+    expect(await exportCommand(['--run', run, '--out', exported])).toBe(0);
+    const texts = ['a xylophone melody plays', 'a low hum'];
+    const embed = async (dir: string) => {
+      const backbone = await OnnxMllmBackbone.load(dir, { threads: 1 });
+      try {
+        return (await backbone.embedText(texts)).data as Float32Array;
+      } finally {
+        await backbone.close();
+      }
+    };
+    expect(Array.from(await embed(exported))).toEqual(Array.from(await embed(join(run, 'model'))));
+
+    // Stage 2 on the same run reuses stage 1 (not trained again) and stops before the re-ranker.
+    const textLog = readFileSync(join(run, 'text', 'log.jsonl'), 'utf8');
+    expect(await trainCommand(['retrieval', ...args])).toBe(0);
+    expect(readFileSync(join(run, 'text', 'log.jsonl'), 'utf8')).toBe(textLog);
+    expect(existsSync(join(run, 'retrieval', 'done.json'))).toBe(true);
+    expect(existsSync(join(run, 'rerank'))).toBe(false);
+    expect(Array.from(await embed(join(run, 'model')))).not.toEqual(Array.from(await embed(exported)));
+
+    await expect(trainCommand(['align', ...args])).rejects.toThrow(/unknown stage "align" \(stages: text, retrieval, rerank\)/);
+    await expect(exportCommand(['--run', join(root, 'library'), '--out', join(root, 'nowhere')])).rejects.toThrow(/is not a training run \(config\.json/);
   });
 
   it('eval refuses bad arguments with the usage or a clear error', async () => {

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 import type { ClipRecord } from '../src/manifest.js';
-import { loadAudioCapsParaphrases, loadNliPairs, paraphrasePairs, type TextPair } from '../src/captions/index.js';
+import { loadAudioCapsCaptionGroups, loadAudioCapsParaphrases, loadNliPairs, paraphrasePairs, type TextPair } from '../src/captions/index.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`fixtures/captions/${name}`, import.meta.url));
 const norm = (t: string) => t.trim().toLowerCase().replace(/\s+/g, ' ');
@@ -71,5 +71,14 @@ describe('loadAudioCapsParaphrases', () => {
     expect(new Set(keys).size).toBe(pairs.length);
     expect(pairs[0]).toEqual({ anchor: 'Ducks quack, water splashes', positive: 'A man speaks' });
     expect(pairs.filter((p) => p.anchor === 'A man speaks' && p.positive === 'A man talks near ducks')).toHaveLength(1);
+  });
+});
+
+describe('loadAudioCapsCaptionGroups', () => {
+  it("gives each clip's distinct captions, in file order", async () => {
+    const groups = await loadAudioCapsCaptionGroups(fixture('audiocaps_val.csv'));
+    expect(groups.map((g) => g.length)).toEqual([5, 4, 5]);
+    expect(groups[0]![0]).toBe('Ducks quack, water splashes');
+    for (const group of groups) expect(new Set(group.map(norm)).size).toBe(group.length);
   });
 });

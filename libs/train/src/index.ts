@@ -20,5 +20,5 @@ export { FeatureCache, loadCorpus, vocabularyOf, type CorpusClip } from './pipel
 export { evaluateSplit, evaluateWithRerank, type RerankEvaluation } from './pipeline/evaluate.js';
 export { initEmbeddingFromWordVectors } from './pipeline/word-init.js';
 export { lineChartSvg, runningMean, writeTrainingPlots, type LineChart, type Series } from './pipeline/plots.js';
-export { defaultRunConfig, featureCacheFor, runTraining, type RunConfig, type RunOptions, type RunResult } from './pipeline/run.js';
+export { defaultRunConfig, exportRun, featureCacheFor, runTraining, STAGES, type RunConfig, type RunOptions, type RunResult, type StageName } from './pipeline/run.js';
 export { embedSequences, trainRerank, trainRetrieval, trainText, type HybridNceSettings, type RunContext, type StageSettings } from './pipeline/stages.js';

@@ -14,4 +14,4 @@ export { loadClotho, type ClothoOptions } from './clotho.js';
 export { loadAudioCaps, type AudioCapsOptions } from './audiocaps.js';
 export { loadWavCaps, WAVCAPS_SUBSETS, type WavCapsOptions, type WavCapsSubset } from './wavcaps.js';
 export { loadAutoAcd, type AutoAcdOptions } from './autoacd.js';
-export { loadAudioCapsParaphrases, loadNliPairs, paraphrasePairs, type TextPair } from './pairs.js';
+export { loadAudioCapsCaptionGroups, loadAudioCapsParaphrases, loadNliPairs, paraphrasePairs, type TextPair } from './pairs.js';

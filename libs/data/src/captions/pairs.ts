@@ -14,11 +14,16 @@ export interface TextPair {
 
 const sameText = (text: string) => text.trim().toLowerCase().replace(/\s+/g, ' ');
 
-/** Every unordered pair of distinct texts (compared case- and white-space-insensitively; the first kept), in order. */
-function allPairs(texts: readonly string[]): TextPair[] {
+/** The distinct texts (compared case- and white-space-insensitively; the first kept), in order. */
+function distinctTexts(texts: readonly string[]): string[] {
   const firsts = new Map<string, string>();
   for (const text of texts) if (!firsts.has(sameText(text))) firsts.set(sameText(text), text);
-  const distinct = [...firsts.values()];
+  return [...firsts.values()];
+}
+
+/** Every unordered pair of distinct texts, in order. */
+function allPairs(texts: readonly string[]): TextPair[] {
+  const distinct = distinctTexts(texts);
   return distinct.flatMap((anchor, i) => distinct.slice(i + 1).map((positive) => ({ anchor, positive })));
 }
 
@@ -40,12 +45,20 @@ export async function loadNliPairs(csvPath: string): Promise<TextPair[]> {
 }
 
 /**
+ * The distinct captions of each clip of an AudioCaps CSV that has two or more: groups of paraphrases, in file order
+ * (a training step draws two of one group, and never two groups' texts as each other's positives).
+ */
+export async function loadAudioCapsCaptionGroups(csvPath: string): Promise<string[][]> {
+  return (await readAudioCapsClips(csvPath)).map(({ captions }) => distinctTexts(captions)).filter((g) => g.length >= 2);
+}
+
+/**
  * All pairs among the captions of each clip of an AudioCaps CSV (use val: test stays clean for evaluation), repeated
  * captions and repeated pairs dropped: n distinct captions give n(n-1)/2 pairs.
  */
 export async function loadAudioCapsParaphrases(csvPath: string): Promise<TextPair[]> {
   const seen = new Set<string>();
-  return (await readAudioCapsClips(csvPath)).flatMap(({ captions }) =>
+  return (await loadAudioCapsCaptionGroups(csvPath)).flatMap((captions) =>
     allPairs(captions).filter(({ anchor, positive }) => {
       const key = [sameText(anchor), sameText(positive)].sort().join('\n');
       if (seen.has(key)) return false;

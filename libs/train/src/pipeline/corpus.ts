@@ -34,10 +34,10 @@ export async function loadCorpus(manifest: string, split?: Split): Promise<Corpu
   }));
 }
 
-/** The prompts' words, then the corpus's words by frequency (ties alphabetical), at most `maxWords` in all. */
-export function vocabularyOf(clips: readonly CorpusClip[], maxWords: number): string[] {
+/** The prompts' words, then the words of the corpus's captions and `extraTexts` by frequency (ties alphabetical), at most `maxWords` in all. */
+export function vocabularyOf(clips: readonly CorpusClip[], maxWords: number, extraTexts: readonly string[] = []): string[] {
   const counts = new Map<string, number>();
-  for (const clip of clips) for (const caption of clip.captions) for (const w of splitWords(caption)) counts.set(w, (counts.get(w) ?? 0) + 1);
+  for (const text of [...clips.flatMap((c) => c.captions), ...extraTexts]) for (const w of splitWords(text)) counts.set(w, (counts.get(w) ?? 0) + 1);
   const base = promptWords();
   const rest = [...counts].filter(([w]) => !base.includes(w)).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   return [...base, ...rest.slice(0, Math.max(0, maxWords - base.length)).map(([w]) => w)];

@@ -7,12 +7,14 @@ import { join } from 'node:path';
 
 import { makeRng } from '@aurola/args';
 import { LogMelExtractor, parseLogMelConfig } from '@aurola/audio';
-import { defaultWordVectors } from '@aurola/data';
+import { defaultWordVectors, loadAudioCapsCaptionGroups, loadNliPairs } from '@aurola/data';
 import { AUROLA_TOKENS, randomDecoderWeights, type DecoderArchitecture, type ModelConfig } from '@aurola/backbone';
 import { buildWordTokenizer, PromptEncoder, TextTokenizer } from '@aurola/text';
 import type { BothDirections } from '@aurola/retrieval';
 
+import { loadCheckpoint, readCheckpointState } from '../checkpoint.js';
 import { TrainableModel } from '../model.js';
+import { AdamW } from '../optimizer.js';
 import { MINI_ARCH, SMALL_ARCH } from '../presets.js';
 import { FeatureCache, loadCorpus, vocabularyOf, type CorpusClip } from './corpus.js';
 import { evaluateSplit, evaluateWithRerank, type RerankEvaluation } from './evaluate.js';
@@ -35,7 +37,11 @@ export interface RunConfig {
   };
   threads: number;
   microBatch: number;
-  text: Omit<StageSettings, 'seed'> & { tau: number };
+  /**
+   * `audiocaps`: an AudioCaps caption CSV (use val: test stays clean) whose clips' captions join stage 1 as
+   * paraphrase groups; `nli`: a SimCSE NLI CSV whose (sent0, sent1) pairs join it too. '' for none.
+   */
+  text: Omit<StageSettings, 'seed'> & { tau: number; audiocaps: string; nli: string };
   retrieval: Omit<StageSettings, 'seed'> & HybridNceSettings;
   /** `clips`: the training clips the re-ranker learns from (drawn by the seed), among which its hard negatives are mined. */
   rerank: Omit<StageSettings, 'seed'> & { clips: number };
@@ -62,7 +68,7 @@ export function defaultRunConfig(manifest: string): RunConfig {
     model: { preset: 'mini', maxWords: 4096, nMels: 80, maxDurationS: 10, wordVectors: false },
     threads: 0,
     microBatch: 64,
-    text: { ...stage(300, 64, 3e-4), tau: 0.05 },
+    text: { ...stage(300, 64, 3e-4), tau: 0.05, audiocaps: '', nli: '' },
     retrieval: { ...stage(2000, 64, 3e-4), tau: 0.05, alpha: 1, lambda: 0.2, beta: 0.1, direction: 'a2t', detachWeights: false },
     rerank: { ...stage(300, 32, 1e-4), clips: 4000 },
     eval: { rerankK: 10, alphaGrid: [0, 0.05, 0.1, 0.2, 0.5, 1], maxClips: 500, validationClips: 200 },
@@ -118,29 +124,9 @@ export interface RunOptions {
   features?: FeatureCache;
 }
 
-export async function runTraining(config: RunConfig, runDir: string, { onStageStart, onStep, features }: RunOptions = {}): Promise<RunResult> {
-  await mkdir(runDir, { recursive: true });
-  await writeFile(join(runDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
-  if (!(config.trainFraction > 0 && config.trainFraction <= 1)) throw new RangeError(`trainFraction must be in (0, 1], got ${config.trainFraction}`);
-  const train = sampleFraction(await loadCorpus(config.manifest, 'train'), config.trainFraction, `${config.seed}/train-fraction`);
-  const validation = subsample(await loadCorpus(config.manifest, 'validation'), config.eval.maxClips);
-  const testAll = await loadCorpus(config.manifest, 'test');
-  if (train.length === 0 || validation.length === 0 || testAll.length === 0) throw new Error(`${config.manifest} needs clips in train, validation and test`);
-  const test = subsample(testAll, config.eval.maxClips);
-
-  // The tokenizer is made once per run (a resumed run reuses it, so ids never change under a checkpoint).
-  const tokenizerPath = join(runDir, 'tokenizer-files.json');
-  let tokenizerFiles: { tokenizerJson: object; tokenizerConfig: object };
-  try {
-    tokenizerFiles = JSON.parse(await readFile(tokenizerPath, 'utf8'));
-  } catch {
-    const special = ['<|im_start|>', '<|im_end|>', AUROLA_TOKENS.emb, AUROLA_TOKENS.audio, AUROLA_TOKENS.audioStart, AUROLA_TOKENS.audioEnd];
-    tokenizerFiles = buildWordTokenizer({ words: vocabularyOf(train, config.model.maxWords), specialTokens: special });
-    await writeFile(tokenizerPath, JSON.stringify(tokenizerFiles));
-  }
-  const tokenizer = TextTokenizer.fromJson(tokenizerFiles.tokenizerJson, tokenizerFiles.tokenizerConfig);
-  const arch = PRESETS[config.model.preset](tokenizer.vocabSize);
-  const modelConfig: ModelConfig = {
+/** The model directory's config.json of a run. */
+function modelConfigOf(config: RunConfig, arch: DecoderArchitecture): ModelConfig {
+  return {
     format: 'aurola-model',
     formatVersion: 1,
     name: `aurola-${config.model.preset}`,
@@ -152,6 +138,35 @@ export async function runTraining(config: RunConfig, runDir: string, { onStageSt
     audio: audioSpec(config),
     maxTextTokens: 480,
   };
+}
+
+export async function runTraining(config: RunConfig, runDir: string, { onStageStart, onStep, features }: RunOptions = {}): Promise<RunResult> {
+  await mkdir(runDir, { recursive: true });
+  await writeFile(join(runDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  if (!(config.trainFraction > 0 && config.trainFraction <= 1)) throw new RangeError(`trainFraction must be in (0, 1], got ${config.trainFraction}`);
+  const train = sampleFraction(await loadCorpus(config.manifest, 'train'), config.trainFraction, `${config.seed}/train-fraction`);
+  const validation = subsample(await loadCorpus(config.manifest, 'validation'), config.eval.maxClips);
+  const testAll = await loadCorpus(config.manifest, 'test');
+  if (train.length === 0 || validation.length === 0 || testAll.length === 0) throw new Error(`${config.manifest} needs clips in train, validation and test`);
+  const test = subsample(testAll, config.eval.maxClips);
+  const extraText = [
+    ...(config.text.audiocaps ? await loadAudioCapsCaptionGroups(config.text.audiocaps) : []),
+    ...(config.text.nli ? (await loadNliPairs(config.text.nli)).map((p) => [p.anchor, p.positive]) : []),
+  ];
+
+  // The tokenizer is made once per run (a resumed run reuses it, so ids never change under a checkpoint).
+  const tokenizerPath = join(runDir, 'tokenizer-files.json');
+  let tokenizerFiles: { tokenizerJson: object; tokenizerConfig: object };
+  try {
+    tokenizerFiles = JSON.parse(await readFile(tokenizerPath, 'utf8'));
+  } catch {
+    const special = ['<|im_start|>', '<|im_end|>', AUROLA_TOKENS.emb, AUROLA_TOKENS.audio, AUROLA_TOKENS.audioStart, AUROLA_TOKENS.audioEnd];
+    tokenizerFiles = buildWordTokenizer({ words: vocabularyOf(train, config.model.maxWords, extraText.flat()), specialTokens: special });
+    await writeFile(tokenizerPath, JSON.stringify(tokenizerFiles));
+  }
+  const tokenizer = TextTokenizer.fromJson(tokenizerFiles.tokenizerJson, tokenizerFiles.tokenizerConfig);
+  const arch = PRESETS[config.model.preset](tokenizer.vocabSize);
+  const modelConfig = modelConfigOf(config, arch);
   const weights = randomDecoderWeights(arch, config.model.nMels, config.seed);
   if (config.model.wordVectors) {
     const vocab = (tokenizerFiles.tokenizerJson as { model: { vocab: Record<string, number> } }).model.vocab;
@@ -177,7 +192,9 @@ export async function runTraining(config: RunConfig, runDir: string, { onStageSt
     };
     const losses: Record<string, number> = {};
     const seed = config.seed;
-    if (config.text.steps > 0) losses.text = (await trainText(ctx, join(runDir, 'text'), train, { ...config.text, seed }, config.text.tau)).finalLoss;
+    const { tau: textTau, audiocaps: _audiocaps, nli: _nli, ...textStage } = config.text;
+    const textGroups = [...train.map((c) => c.captions), ...extraText];
+    if (textStage.steps > 0) losses.text = (await trainText(ctx, join(runDir, 'text'), textGroups, { ...textStage, seed }, textTau)).finalLoss;
     await writeTrainingPlots(runDir);
     const { tau, alpha, lambda, beta, direction, detachWeights, ...retrievalStage } = config.retrieval;
     if (retrievalStage.steps > 0) {
@@ -203,4 +220,44 @@ export async function runTraining(config: RunConfig, runDir: string, { onStageSt
   } finally {
     model.close();
   }
+}
+
+export const STAGES = ['text', 'retrieval', 'rerank'] as const;
+export type StageName = (typeof STAGES)[number];
+
+/**
+ * Exports the weights of a run's latest checkpoint (the last stage that has one, finished or not) as a model
+ * directory, with the re-ranking α of its metrics.json when the run got that far. For a run still in progress or
+ * killed; a finished run has exported <run>/model already.
+ */
+export async function exportRun(runDir: string, outDir: string): Promise<{ stage: StageName; step: number }> {
+  const read = async (name: string) => {
+    try {
+      return JSON.parse(await readFile(join(runDir, name), 'utf8')) as unknown;
+    } catch (error) {
+      throw new Error(`${runDir} is not a training run (${name}: ${(error as Error).message})`);
+    }
+  };
+  const config = (await read('config.json')) as RunConfig;
+  const tokenizerFiles = (await read('tokenizer-files.json')) as { tokenizerJson: object; tokenizerConfig: object };
+  const tokenizer = TextTokenizer.fromJson(tokenizerFiles.tokenizerJson, tokenizerFiles.tokenizerConfig);
+  const arch = PRESETS[config.model.preset](tokenizer.vocabSize);
+  const modelConfig = modelConfigOf(config, arch);
+  const metrics = (await read('metrics.json').catch(() => undefined)) as RunResult | undefined;
+  if (metrics?.rerank) modelConfig.rerank = { alphaT2A: metrics.rerank.alpha.t2a, alphaA2T: metrics.rerank.alpha.a2t };
+  const model = TrainableModel.create(arch, config.model.nMels, { threads: config.threads });
+  try {
+    for (const stage of [...STAGES].reverse()) {
+      const checkpoint = join(runDir, stage, 'checkpoint');
+      const state = await readCheckpointState(checkpoint).catch(() => undefined);
+      if (!state) continue;
+      const settings = config[stage];
+      await loadCheckpoint(checkpoint, model, new AdamW(model, { schedule: { lr: settings.lr, warmupSteps: settings.warmupSteps, totalSteps: settings.steps } }));
+      await model.export(outDir, { config: modelConfig, ...tokenizerFiles });
+      return { stage, step: state.step };
+    }
+  } finally {
+    model.close();
+  }
+  throw new Error(`${runDir} has no checkpoint yet (none in ${STAGES.map((s) => `${s}/checkpoint`).join(', ')})`);
 }

@@ -120,20 +120,25 @@ async function runStage(ctx: RunContext, dir: string, loop: StageLoop): Promise<
   return result;
 }
 
-/** Stage 1: caption paraphrases of one clip against each other, with the text prompt on both sides. */
-export function trainText(ctx: RunContext, dir: string, clips: readonly CorpusClip[], settings: StageSettings, tau: number) {
+/**
+ * Stage 1: two paraphrases of one group against each other, with the text prompt on both sides. A group is the
+ * captions of one clip (its three granularities), of one AudioCaps clip, or an NLI pair; a batch draws distinct
+ * groups, so no two of its texts are paraphrases unless paired.
+ */
+export function trainText(ctx: RunContext, dir: string, groups: readonly (readonly string[])[], settings: StageSettings, tau: number) {
   return runStage(ctx, dir, {
     name: 'text',
     settings,
     step: async (rng) => {
-      const batch = drawBatch(rng, clips.length, settings.batchPairs);
+      const batch = drawBatch(rng, groups.length, settings.batchPairs);
       const left: PromptSequence[] = [];
       const right: PromptSequence[] = [];
       for (const i of batch) {
-        const a = Math.floor(rng() * 3);
-        const b = (a + 1 + Math.floor(rng() * 2)) % 3;
-        left.push(textSequence(ctx.prompts, clips[i]!.captions[a]!));
-        right.push(textSequence(ctx.prompts, clips[i]!.captions[b]!));
+        const texts = groups[i]!;
+        const a = Math.floor(rng() * texts.length);
+        const b = (a + 1 + Math.floor(rng() * (texts.length - 1))) % texts.length;
+        left.push(textSequence(ctx.prompts, texts[a]!));
+        right.push(textSequence(ctx.prompts, texts[b]!));
       }
       return contrastiveStep(ctx.model, left, right, { padId: ctx.padId, microBatch: ctx.microBatch, tau, lambda: 0, beta: 0 });
     },
