@@ -1,7 +1,9 @@
 // `aurola-train train`: a whole training run (stage 1, stage 2, re-ranker, evaluation, export) into a run folder,
-// with a progress line per stage. Settings: the defaults of defaultRunConfig, then a JSON config file, then flags.
+// with a progress line per stage. Settings: the defaults of defaultRunConfig, then a JSON or YAML file, then flags.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+
+import { parse as parseYaml } from 'yaml';
 
 import { defaultRunConfig, exportRun, runTraining, STAGES, type RunConfig, type StageName } from '@aurola/train';
 
@@ -15,7 +17,8 @@ and the exported model directory <out>/model. Resumes after an interruption. Wit
 including that stage (earlier stages finished in <out> are reused), then evaluates and exports: 'train text', then
 'train retrieval' on the same --out, then 'train rerank' is the whole run in three commands.
 
-  --config FILE          JSON with any of the run settings (see <out>/config.json of a run for all of them)
+  --config FILE          JSON, or YAML (.yaml/.yml), with any of the run settings (see <out>/config.json of a run
+                         for all of them); unknown keys and wrong types are refused by name
   --preset NAME          tiny | mini (default) | small
   --seed N               (default 1)
   --text-steps N --retrieval-steps N --rerank-steps N
@@ -38,6 +41,16 @@ function merge<T>(base: T, patch: unknown, path = 'config'): T {
     else out[key] = value;
   }
   return out as T;
+}
+
+/** A run's settings file: YAML when it is named .yaml or .yml, JSON otherwise; a syntax error names the file. */
+async function readConfigFile(file: string): Promise<unknown> {
+  const text = await readFile(file, 'utf8');
+  try {
+    return /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
+  } catch (error) {
+    throw new SyntaxError(`${file}: ${(error as Error).message.split('\n')[0]}`);
+  }
 }
 
 function count(name: string, value: string | undefined): number | undefined {
@@ -78,7 +91,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   const until = positionals[0] as StageName | undefined;
   if (until !== undefined && !STAGES.includes(until)) throw new RangeError(`unknown stage "${until}" (stages: ${STAGES.join(', ')})`);
   let config: RunConfig = defaultRunConfig(values.manifest);
-  if (values.config) config = merge(config, JSON.parse(await readFile(values.config, 'utf8')));
+  if (values.config) config = merge(config, await readConfigFile(values.config));
   if (values.preset) {
     if (!['tiny', 'mini', 'small'].includes(values.preset)) throw new RangeError(`--preset must be tiny, mini or small, got "${values.preset}"`);
     config.model.preset = values.preset as RunConfig['model']['preset'];

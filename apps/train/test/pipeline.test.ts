@@ -114,22 +114,16 @@ describe('the whole pipeline in miniature', () => {
     expect(fromCsv.reranked).toEqual(evaluated.reranked);
   });
 
+  // Uses the corpus the test above built.
   it('trains stage by stage from the command line, stage 1 with AudioCaps paraphrases, and exports a checkpoint', async () => {
     const manifest = join(root, 'corpus', 'manifest.jsonl');
     const run = join(root, 'staged');
-    const config = join(root, 'staged.json');
-    const settings = { checkpointEvery: 3, validateEvery: 0 };
-    writeFileSync(
-      config,
-      JSON.stringify({
-        model: { preset: 'tiny', maxWords: 400, nMels: 40, maxDurationS: 4 },
-        threads: 2,
-        text: { steps: 4, batchPairs: 8, ...settings },
-        retrieval: { steps: 3, batchPairs: 8, ...settings },
-        rerank: { steps: 2, batchPairs: 4, ...settings },
-        eval: { rerankK: 3, alphaGrid: [0, 1], maxClips: 12, validationClips: 12 },
-      }),
-    );
+    const config = join(root, 'staged.yaml');
+    const stage = (steps: number, pairs: number) => [`  steps: ${steps}`, `  batchPairs: ${pairs}`, '  checkpointEvery: 3', '  validateEvery: 0'];
+    const yaml = ['# a run config in YAML', 'model:', '  preset: tiny', '  maxWords: 400', '  nMels: 40', '  maxDurationS: 4', 'threads: 2'];
+    yaml.push('text:', ...stage(4, 8), 'retrieval:', ...stage(3, 8), 'rerank:', ...stage(2, 4));
+    yaml.push('eval:', '  rerankK: 3', '  alphaGrid: [0, 1]', '  maxClips: 12', '  validationClips: 12');
+    writeFileSync(config, `${yaml.join('\n')}\n`);
     // An AudioCaps-format caption file whose words the corpus never uses: stage 1 must read it.
     const audiocaps = join(root, 'audiocaps-val.csv');
     const captions = ['a xylophone melody plays', 'someone strikes a xylophone', 'zebras gallop across dry ground', 'hooves of zebras thunder'];
@@ -166,6 +160,13 @@ describe('the whole pipeline in miniature', () => {
     expect(Array.from(await embed(join(run, 'model')))).not.toEqual(Array.from(await embed(exported)));
 
     await expect(trainCommand(['align', ...args])).rejects.toThrow(/unknown stage "align" \(stages: text, retrieval, rerank\)/);
+    const bad = join(root, 'bad.yml');
+    writeFileSync(bad, 'retrieval:\n  lamda: 0.3\n');
+    await expect(trainCommand(['--manifest', manifest, '--out', run, '--config', bad])).rejects.toThrow(/config\.retrieval\.lamda is not a run setting/);
+    writeFileSync(bad, 'retrieval:\n  lambda: [0.3\n');
+    await expect(trainCommand(['--manifest', manifest, '--out', run, '--config', bad])).rejects.toThrow(/^.*bad\.yml: /);
+    writeFileSync(bad, 'retrieval:\n  lambda: high\n');
+    await expect(trainCommand(['--manifest', manifest, '--out', run, '--config', bad])).rejects.toThrow(/config\.retrieval\.lambda must be a number, got "high"/);
     await expect(exportCommand(['--run', join(root, 'library'), '--out', join(root, 'nowhere')])).rejects.toThrow(/is not a training run \(config\.json/);
   });
 
