@@ -70,7 +70,7 @@ class Model(torch.nn.Module):
         self.norm = RMSNorm(a.hidden, 1e-6)
         chans = [a.mels] + [a.hidden] * 3
         self.convs = torch.nn.ModuleList(
-            torch.nn.Conv1d(chans[i], chans[i + 1], 3, stride=s, padding=1) for i, s in enumerate([1, 2, 2]))
+            torch.nn.Conv1d(chans[i], chans[i + 1], 3, stride=s, padding=1) for i, s in enumerate(a.strides))
         self.proj = torch.nn.Linear(a.hidden, a.hidden)
         self.cos, self.sin = rope_tables(4096, a.hidden // a.heads, 10000.0)
 
@@ -101,13 +101,17 @@ def main():
                           ('pairs', 64), ('text_len', 40), ('audio_s', 4), ('audio_prompt', 16), ('threads', 2),
                           ('steps', 5)]:
         p.add_argument('--' + name.replace('_', '-'), type=type(default), default=default)
+    p.add_argument('--strides', default='1,2,2', help='strides of the three audio convolutions (1,2,2: 25 tokens/s)')
     a = p.parse_args()
+    a.strides = [int(x) for x in a.strides.split(',')]
     torch.manual_seed(0)
     torch.set_num_threads(a.threads)
     model = Model(a)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.01)
     frames = a.audio_s * 100
-    audio_tokens = ((frames - 1) // 2 + 1 - 1) // 2 + 1
+    audio_tokens = frames
+    for stride in a.strides:  # kernel 3, padding 1
+        audio_tokens = (audio_tokens - 1) // stride + 1
     B = a.pairs
     text_ids = torch.randint(0, a.vocab, (B, a.text_len))
     text_len = torch.randint(a.text_len // 2, a.text_len + 1, (B,))

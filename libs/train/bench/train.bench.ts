@@ -2,7 +2,10 @@
 // configuration, beside the same architecture in PyTorch CPU when /usr/bin/python3 has torch (Debian
 // python3-torch), and the memory of a 512-pair step with gradient caching. Prints JSON lines, then a table.
 //
-//   npm run bench -w @aurola/train [-- --pairs 64 --steps 5 --no-peer]
+//   npm run bench -w @aurola/train [-- --pairs 64 --steps 5 --no-peer --audio-strides 2,2,2]
+//
+// --audio-strides sets the audio encoder's three conv strides: 1,2,2 (the mini preset, aurola-mini) makes 25 audio
+// tokens a second, 2,2,2 makes 12.5 — the two ends of the token rate issue 5 allows.
 import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -21,8 +24,11 @@ const { values } = parseArgs({
     threads: { type: 'string', default: String(cpus().length) },
     'no-peer': { type: 'boolean' },
     'no-memory': { type: 'boolean' },
+    'audio-strides': { type: 'string', default: '1,2,2' },
   },
 });
+const strides = values['audio-strides'].split(',').map(Number);
+if (strides.length !== 3 || !strides.every((x) => Number.isInteger(x) && x >= 1)) throw new RangeError(`--audio-strides takes three positive integers, got "${values['audio-strides']}"`);
 const B = Number(values.pairs);
 const steps = Number(values.steps);
 const threads = Number(values.threads);
@@ -34,7 +40,7 @@ const AUDIO_FRAMES = 400;
 const AUDIO_PROMPT = 16;
 const TEXT_LEN = 40;
 
-const arch = MINI_ARCH(VOCAB);
+const arch = { ...MINI_ARCH(VOCAB), audioConvs: MINI_ARCH(VOCAB).audioConvs.map((c, i) => ({ ...c, stride: strides[i]! })) };
 const randomIds = (n: number) => Array.from({ length: n }, () => 2 + Math.floor(Math.random() * (VOCAB - 2)));
 const features = () => Float32Array.from({ length: AUDIO_FRAMES * N_MELS }, () => Math.random() * 2 - 1);
 const audioSeq = (): PromptSequence => ({ ids: randomIds(AUDIO_PROMPT), readAt: AUDIO_PROMPT - 3, audio: { at: 4, features: features(), frames: AUDIO_FRAMES } });
@@ -75,6 +81,7 @@ const ours = {
   tokensPerS: +(tokensPerStep / seconds).toFixed(1),
   epochMinutes20k: +(20000 / (B / seconds) / 60).toFixed(1),
   gflopsApprox: +((6 * model.numParams * tokensPerStep) / seconds / 1e9).toFixed(1),
+  audioTokensPerS: (100 * model.engine.audioTokens(AUDIO_FRAMES)) / AUDIO_FRAMES,
   threads,
 };
 rows.push(ours);
@@ -82,7 +89,7 @@ rows.push(ours);
 if (!values['no-peer']) {
   const script = fileURLToPath(new URL('./torch_peer.py', import.meta.url));
   try {
-    const out = execFileSync('/usr/bin/python3', [script, '--pairs', String(B), '--steps', String(steps), '--threads', String(threads), '--vocab', String(VOCAB)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = execFileSync('/usr/bin/python3', [script, '--pairs', String(B), '--steps', String(steps), '--threads', String(threads), '--vocab', String(VOCAB), '--strides', strides.join(',')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     const peer = JSON.parse(out.trim().split('\n').pop()!);
     rows.push({ bench: 'train-step', engine: `pytorch ${peer.torch}`, params: peer.params, pairs: peer.pairs, tokensPerStep: peer.tokensPerStep, secondsPerStep: peer.secondsPerStep, pairsPerS: peer.pairsPerS, tokensPerS: peer.tokensPerS, epochMinutes20k: +(20000 / peer.pairsPerS / 60).toFixed(1), threads: peer.threads });
     rows.push({ bench: 'speed-up', engine: 'aurola / pytorch', pairsPerS: +(ours.pairsPerS / peer.pairsPerS).toFixed(2) });
