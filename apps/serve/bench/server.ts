@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { makeRng } from '@aurola/args';
-import { OnnxMllmBackbone, randomModel, writeModelDirectory } from '@aurola/backbone';
+import { WorkerBackbone, randomModel, writeModelDirectory } from '@aurola/backbone';
 import { ClipIndex, type NewClip } from '@aurola/index';
 import { Searcher } from '@aurola/retrieval';
 
@@ -27,16 +27,14 @@ const { values } = parseArgs({
 const root = mkdtempSync(join(tmpdir(), 'aurola-serve-bench-'));
 const cleanup = () => rmSync(root, { recursive: true, force: true });
 process.on('exit', cleanup);
-process.on('SIGTERM', () => process.exit(0));
-process.on('SIGINT', () => process.exit(0));
 
-async function loadModel(): Promise<{ backbone: OnnxMllmBackbone; description: string }> {
+async function loadModel(): Promise<{ backbone: WorkerBackbone; description: string }> {
   const threads = values.threads ? Number(values.threads) : undefined;
   const opts = threads ? { threads } : {};
   // The default model of the repository, wherever the bench is started from (npm run -w starts it in apps/serve).
   const wanted = values.model ?? fileURLToPath(new URL('../../../models/aurola-mini', import.meta.url));
   try {
-    const backbone = await OnnxMllmBackbone.load(resolve(wanted), opts);
+    const backbone = await WorkerBackbone.load(resolve(wanted), opts);
     return { backbone, description: `${backbone.name} from ${wanted} (d=${backbone.dim})` };
   } catch (e) {
     if (values.model) throw e;
@@ -46,7 +44,7 @@ async function loadModel(): Promise<{ backbone: OnnxMllmBackbone; description: s
       dir,
       randomModel({ seed: 1, words: BENCH_WORDS, hiddenSize: 256, numLayers: 6, numHeads: 4, intermediateSize: 704, nMels: 80, name: 'random-mini-shape' }),
     );
-    const backbone = await OnnxMllmBackbone.load(dir, opts);
+    const backbone = await WorkerBackbone.load(dir, opts);
     return { backbone, description: `a random model of aurola-mini's shape (models/aurola-mini absent): d=${backbone.dim}, 6 layers` };
   }
 }
@@ -97,4 +95,8 @@ const app = buildServer({ index, searcher, modelName: backbone.name, logger: fal
 await app.listen({ port: 0, host: '127.0.0.1' });
 const address = app.server.address();
 if (!address || typeof address === 'string') throw new Error('no TCP address');
+// The model's worker thread is stopped before the process exits (exiting under a running session aborts).
+const stop = () => void app.close().then(() => backbone.close()).finally(() => process.exit(0));
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
 process.send!({ ready: true, port: address.port, model: description, clips: index.size, dim: index.dim, dtype: index.dtype, buildS });

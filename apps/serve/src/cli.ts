@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { decodeFile, prepareAudio } from '@aurola/audio';
-import { OnnxMllmBackbone } from '@aurola/backbone';
+import { WorkerBackbone } from '@aurola/backbone';
 import { ClipIndex, type ClipRecord } from '@aurola/index';
 import { Searcher } from '@aurola/retrieval';
 
@@ -91,7 +91,8 @@ export async function main(argv: string[]): Promise<number> {
   const apiKey = process.env.AUROLA_API_KEY || undefined;
   const threads = values.threads === undefined ? undefined : positive('threads', values.threads, 1);
 
-  const backbone = await OnnxMllmBackbone.load(modelDir, threads === undefined ? {} : { threads });
+  // In a worker thread: onnxruntime-node blocks the thread it runs on, and this one answers HTTP.
+  const backbone = await WorkerBackbone.load(modelDir, threads === undefined ? {} : { threads });
   let index: ClipIndex;
   try {
     index = ClipIndex.open(indexDir);

@@ -108,6 +108,9 @@ export class Searcher {
   private readonly alpha: { t2a: number; a2t: number };
   private readonly loadAudio: (clip: ClipRecord) => Promise<Float32Array>;
   private queue: Pending[] = [];
+  /** A batch is being embedded: the next one waits and grows, and starts as soon as this one is embedded. */
+  private embedding = false;
+  private flushScheduled = false;
   private closed = false;
   private readonly counters: SearcherStats = { queries: 0, batches: 0 };
 
@@ -142,7 +145,7 @@ export class Searcher {
     this.counters.queries++;
     let hits = await new Promise<ClipHit[]>((resolve, reject) => {
       this.queue.push({ query, k, filter: request.filter, fetch, resolve, reject });
-      if (this.queue.length === 1) setImmediate(() => void this.flush());
+      this.scheduleFlush();
     });
     if (kind === 'clipId') hits = hits.filter((h) => h.id !== query.clipId);
     const ranked: SearchHit[] = hits.map((h) => ({ id: h.id, score: h.score, similarity: h.score, clip: h.clip }));
@@ -200,11 +203,26 @@ export class Searcher {
     });
   }
 
-  /** Embeds the queued queries (one call per modality) and ranks them (one kernel call per filter). */
+  private scheduleFlush(): void {
+    if (this.embedding || this.flushScheduled || this.queue.length === 0) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      void this.flush();
+    });
+  }
+
+  /**
+   * Embeds the queued queries (one call per modality) and ranks them (one kernel call per filter). One batch is
+   * embedded at a time; ranking it overlaps with embedding the next (the kernel runs on the libuv pool, and a
+   * WorkerBackbone embeds in its own thread).
+   */
   private async flush(): Promise<void> {
+    if (this.embedding || this.queue.length === 0) return;
     const batch = this.queue;
     this.queue = [];
     this.counters.batches++;
+    this.embedding = true;
     const d = this.index.dim;
     const vectors = new Array<Float32Array | undefined>(batch.length);
     try {
@@ -224,6 +242,9 @@ export class Searcher {
     } catch (error) {
       for (const p of batch) p.reject(error);
       return;
+    } finally {
+      this.embedding = false;
+      this.scheduleFlush();
     }
     const groups = new Map<string, number[]>();
     batch.forEach((p, i) => {
