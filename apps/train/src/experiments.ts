@@ -49,6 +49,7 @@ export const EXPERIMENT_ROWS: readonly ExperimentRow[] = [
   { name: 'data10', what: 'Hybrid-NCE + stage 1, 10 % of the training clips', apply: (c) => (hybrid(c), stage1(c), (c.trainFraction = 0.1)) },
   { name: 'data30', what: 'Hybrid-NCE + stage 1, 30 % of the training clips', apply: (c) => (hybrid(c), stage1(c), (c.trainFraction = 0.3)) },
   { name: 'wordvec', what: 'Hybrid-NCE + stage 1, word embeddings from projected word vectors', apply: (c) => (hybrid(c), stage1(c), (c.model.wordVectors = true)) },
+  { name: 'rate12', what: 'Hybrid-NCE + stage 1, 12.5 audio tokens a second (conv strides 2, 2, 2) instead of 25', apply: (c) => (hybrid(c), stage1(c), (c.model.audioStrides = [2, 2, 2])) },
   { name: 'mini', what: 'Hybrid-NCE + stage 1, the mini model (d 256 × 6 layers) instead of tiny (d 64 × 2)', apply: (c) => (hybrid(c), stage1(c), (c.model.preset = 'mini')) },
 ];
 

