@@ -115,7 +115,7 @@ describe('the whole pipeline in miniature', () => {
   });
 
   // Uses the corpus the test above built.
-  it('trains stage by stage from the command line, stage 1 with AudioCaps paraphrases, and exports a checkpoint', async () => {
+  it('trains stage by stage from the command line, stage 1 with AudioCaps and NLI paraphrases, and exports a checkpoint', async () => {
     const manifest = join(root, 'corpus', 'manifest.jsonl');
     const run = join(root, 'staged');
     const config = join(root, 'staged.yaml');
@@ -128,7 +128,9 @@ describe('the whole pipeline in miniature', () => {
     const audiocaps = join(root, 'audiocaps-val.csv');
     const captions = ['a xylophone melody plays', 'someone strikes a xylophone', 'zebras gallop across dry ground', 'hooves of zebras thunder'];
     writeFileSync(audiocaps, ['audiocap_id,youtube_id,start_time,caption', ...captions.map((c, i) => `${i},clip${i >> 1},0,${c}`)].join('\n'));
-    const args = ['--manifest', manifest, '--out', run, '--config', config, '--audiocaps', audiocaps];
+    const nli = join(root, 'nli.csv');
+    writeFileSync(nli, 'sent0,sent1,hard_neg\na marimba is played softly,soft marimba notes,a marimba is smashed\n');
+    const args = ['--manifest', manifest, '--out', run, '--config', config, '--audiocaps', audiocaps, '--nli', nli];
 
     expect(await trainCommand(['text', ...args])).toBe(0);
     expect(existsSync(join(run, 'text', 'done.json'))).toBe(true);
@@ -136,6 +138,8 @@ describe('the whole pipeline in miniature', () => {
     const vocab = JSON.parse(readFileSync(join(run, 'tokenizer-files.json'), 'utf8')).tokenizerJson.model.vocab;
     expect(vocab).toHaveProperty('xylophone');
     expect(vocab).toHaveProperty('zebras');
+    expect(vocab).toHaveProperty('marimba');
+    expect(vocab).not.toHaveProperty('smashed'); // the NLI hard negative is not used
 
     // `export` of the finished stage 1 gives the model the run exported after it.
     const exported = join(root, 'staged-export');
