@@ -23,7 +23,7 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>, n = a.length): numb
 }
 
 describe('ComplexFft', () => {
-  // Radix 4 and 2 (specialised butterflies), 3, 5, and primes 7, 97 (generic butterfly), and their mixtures.
+  // Radix 4, 2 and 5 (specialised butterflies), 3 and primes 7, 97 (generic butterfly), and their mixtures.
   it.each([1, 2, 3, 4, 5, 6, 7, 8, 12, 16, 30, 64, 97, 100, 200, 400, 1024])('matches the DFT for n = %i', (n) => {
     const re = xorshift32Noise(n, 11);
     const im = xorshift32Noise(n, 12);

@@ -1,6 +1,6 @@
 // FFTs of any length: a mixed-radix decimation-in-time complex FFT (the kissfft scheme: factors 4, 2, 3, 5, then
-// any other prime with a generic butterfly), and a real-input FFT on top of it. Whisper's n_fft = 400 = 4·4·5·5,
-// which a radix-2 FFT cannot do; a prime length still works, in O(N·p) time.
+// any other prime; 4, 2 and 5 have butterflies of their own, the others a generic one), and a real-input FFT on top
+// of it. Whisper's n_fft = 400 = 4·4·5·5, which a radix-2 FFT cannot do; a prime length still works, in O(N·p) time.
 
 /** Factors of n, 4s first (fewest passes), then 2, 3, 5 and the remaining primes. */
 function factorize(n: number): number[] {
@@ -79,6 +79,7 @@ export class ComplexFft {
       for (let base = 0; base < n; base += p * m) {
         if (p === 4) this.butterfly4(outRe, outIm, base, stride, m);
         else if (p === 2) this.butterfly2(outRe, outIm, base, stride, m);
+        else if (p === 5) this.butterfly5(outRe, outIm, base, stride, m);
         else this.butterfly(outRe, outIm, base, stride, m, p);
       }
       m *= p;
@@ -133,6 +134,65 @@ export class ComplexFft {
       im[i1] = di - fr;
       re[i3] = dr - fi;
       im[i3] = di + fr;
+    }
+  }
+
+  /**
+   * Radix 5 (Whisper's n_fft = 400 has two factors 5): the 5-point DFT of the twiddled inputs y0..y4 through the
+   * sums a = y1 + y4, c = y2 + y3 and differences b = y1 − y4, d = y2 − y3, since e^{∓2πik/5} pair up as
+   * conjugates: X1,4 = y0 + c1·a + c2·c ∓ i(s1·b + s2·d), X2,3 = y0 + c2·a + c1·c ∓ i(s2·b − s1·d).
+   */
+  private butterfly5(re: Float64Array, im: Float64Array, base: number, stride: number, m: number): void {
+    const { wr, wi } = this;
+    const c1 = Math.cos((2 * Math.PI) / 5);
+    const c2 = Math.cos((4 * Math.PI) / 5);
+    const s1 = Math.sin((2 * Math.PI) / 5);
+    const s2 = Math.sin((4 * Math.PI) / 5);
+    for (let u = 0; u < m; u++) {
+      const i0 = base + u;
+      const i1 = i0 + m;
+      const i2 = i1 + m;
+      const i3 = i2 + m;
+      const i4 = i3 + m;
+      const t = u * stride;
+      const y1r = re[i1]! * wr[t]! - im[i1]! * wi[t]!;
+      const y1i = re[i1]! * wi[t]! + im[i1]! * wr[t]!;
+      const y2r = re[i2]! * wr[2 * t]! - im[i2]! * wi[2 * t]!;
+      const y2i = re[i2]! * wi[2 * t]! + im[i2]! * wr[2 * t]!;
+      const y3r = re[i3]! * wr[3 * t]! - im[i3]! * wi[3 * t]!;
+      const y3i = re[i3]! * wi[3 * t]! + im[i3]! * wr[3 * t]!;
+      const y4r = re[i4]! * wr[4 * t]! - im[i4]! * wi[4 * t]!;
+      const y4i = re[i4]! * wi[4 * t]! + im[i4]! * wr[4 * t]!;
+      const y0r = re[i0]!;
+      const y0i = im[i0]!;
+      const ar = y1r + y4r;
+      const ai = y1i + y4i;
+      const br = y1r - y4r;
+      const bi = y1i - y4i;
+      const cr = y2r + y3r;
+      const ci = y2i + y3i;
+      const dr = y2r - y3r;
+      const di = y2i - y3i;
+      re[i0] = y0r + ar + cr;
+      im[i0] = y0i + ai + ci;
+      // Outputs 1 and 4: P ∓ i·T, with −i·(x + iy) = y − ix.
+      const p1r = y0r + c1 * ar + c2 * cr;
+      const p1i = y0i + c1 * ai + c2 * ci;
+      const t1r = s1 * br + s2 * dr;
+      const t1i = s1 * bi + s2 * di;
+      re[i1] = p1r + t1i;
+      im[i1] = p1i - t1r;
+      re[i4] = p1r - t1i;
+      im[i4] = p1i + t1r;
+      // Outputs 2 and 3.
+      const p2r = y0r + c2 * ar + c1 * cr;
+      const p2i = y0i + c2 * ai + c1 * ci;
+      const t2r = s2 * br - s1 * dr;
+      const t2i = s2 * bi - s1 * di;
+      re[i2] = p2r + t2i;
+      im[i2] = p2i - t2r;
+      re[i3] = p2r - t2i;
+      im[i3] = p2i + t2r;
     }
   }
 
