@@ -3,7 +3,7 @@
 // and say where. Extra arguments go to the server (e.g. `npm start -- --port 9000`). Environment:
 // AUROLA_INDEX (default data/demo-index), AUROLA_LIBRARY (default demo/library), AUROLA_MODEL (default models/aurola-mini).
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -24,12 +24,24 @@ function run(cli, args) {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [...tsx, join(root, cli), ...args], { cwd: root, stdio: 'inherit' });
     child.on('error', fail);
-    child.on('exit', (code, signal) => (code === 0 ? done() : fail(new Error(`${cli} ${args[0]} ended with ${signal ?? `exit code ${code}`}`))));
+    child.on('exit', (code, signal) =>
+      code === 0 ? done() : fail(Object.assign(new Error(`${cli} ${args[0]} ended with ${signal ?? `exit code ${code}`}`), { code })),
+    );
   });
 }
 
+const indexDemo = () => run('apps/index/src/cli.ts', ['add', library, '--index', index, '--model', model, '--license', 'CC0-1.0']);
 try {
-  await run('apps/index/src/cli.ts', ['add', library, '--index', index, '--model', model, '--license', 'CC0-1.0']);
+  try {
+    await indexDemo();
+  } catch (error) {
+    // Exit code 3: the index was filled by another model (e.g. an earlier aurola-mini). The default demo index is
+    // npm start's own, so it is rebuilt; an index named by AUROLA_INDEX is left for its owner to decide.
+    if (error.code !== 3 || process.env.AUROLA_INDEX) throw error;
+    process.stderr.write(`aurola: ${index} was made with another model; indexing the demo library again\n`);
+    rmSync(index, { recursive: true, force: true });
+    await indexDemo();
+  }
 } catch (error) {
   process.stderr.write(`aurola: indexing the demo library failed: ${error.message}\n`);
   process.exit(1);

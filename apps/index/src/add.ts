@@ -140,7 +140,7 @@ export async function runAdd(opts: AddOptions): Promise<AddSummary> {
     report: reportFile,
   };
   try {
-    index = ClipIndex.openOrCreate(indexDir, { dim: backbone.dim, model: backbone.name, ...(opts.dtype ? { dtype: opts.dtype } : {}) });
+    index = ClipIndex.openOrCreate(indexDir, { dim: backbone.dim, model: backbone.id, ...(opts.dtype ? { dtype: opts.dtype } : {}) });
     const idx = index;
     const here = import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js';
     pool = new WorkerPool<IndexJob, IndexJobResult>(new URL(here, import.meta.url), Math.max(1, threads));

@@ -1,6 +1,7 @@
 // aurola-index: the command line over @aurola/index. `add` indexes a folder or a manifest; `remove`, `stats`,
 // `compact` and `export` work on an existing index. Exit codes: 0 done, 1 failed (the message says why), 2 bad
-// arguments (with the usage), 130 interrupted (Ctrl-C; completed batches are kept and a re-run resumes).
+// arguments (with the usage), 3 the index was filled by another model (another name, or the same name with other
+// weights), 130 interrupted (Ctrl-C; completed batches are kept and a re-run resumes).
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 import { ClipIndex, IndexError, type VectorDType } from '@aurola/index';
@@ -230,6 +231,6 @@ export async function main(argv: string[], io: Io): Promise<number> {
     const message = error instanceof Error ? error.message : String(error);
     io.stderr.write(`aurola-index ${name}: ${message}\n`);
     if (!(error instanceof IndexError) && process.env.AUROLA_DEBUG && error instanceof Error) io.stderr.write(`${error.stack}\n`);
-    return 1;
+    return error instanceof IndexError && error.code === 'model-mismatch' ? 3 : 1;
   }
 }

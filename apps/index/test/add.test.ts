@@ -85,7 +85,8 @@ describe('aurola-index add on a folder', () => {
     try {
       expect(idx.size).toBe(6);
       expect(idx.dtype).toBe('f16');
-      expect(idx.model).toBe('aurola-random-test');
+      expect(idx.model).toBe(backbone.id);
+      expect(idx.model).toMatch(/^aurola-random-test@[0-9a-f]{16}$/);
       for (const [path, x] of Object.entries(FILES)) {
         const id = `library/${path}`;
         const clip = idx.get(id)!;
@@ -144,8 +145,9 @@ describe('aurola-index add on a folder', () => {
     const stats = await run('stats', '--index', index, '--json');
     expect(stats.code).toBe(0);
     const s = JSON.parse(stats.stdout) as Record<string, unknown>;
-    expect(s).toMatchObject({ clips: 6, dim: 32, dtype: 'f16', model: 'aurola-random-test', tombstones: 0 });
-    expect((await run('stats', '--index', index)).stdout).toMatch(/clips 6, caption rows \d+, tombstones 0\n\s+32-d f16 vectors of model aurola-random-test/);
+    expect(s).toMatchObject({ clips: 6, dim: 32, dtype: 'f16', tombstones: 0 });
+    expect(s.model).toMatch(/^aurola-random-test@[0-9a-f]{16}$/);
+    expect((await run('stats', '--index', index)).stdout).toMatch(/clips 6, caption rows \d+, tombstones 0\n\s+32-d f16 vectors of model aurola-random-test@[0-9a-f]{16}/);
 
     const compact = await run('compact', '--index', index);
     expect(compact.code).toBe(0);
@@ -210,7 +212,7 @@ describe('aurola-index add on a manifest', () => {
 });
 
 describe('aurola-index command line errors', () => {
-  it('bad arguments exit with 2 and the usage; failures exit with 1 and say why', async () => {
+  it('bad arguments exit with 2 and the usage; failures exit with 1 and say why; another model exits with 3', async () => {
     expect((await run()).code).toBe(2);
     expect((await run('--help')).code).toBe(0);
     for (const cmd of ['add', 'remove', 'stats', 'compact', 'export']) {
@@ -244,5 +246,12 @@ describe('aurola-index command line errors', () => {
     const noInput = await run('add', join(root, 'no-input'), '--index', join(root, 'x'), '--model', modelDir);
     expect(noInput.code).toBe(1);
     expect(noInput.stderr).toMatch(/does not exist/);
+
+    // A model of the same name with other weights (a retrained one) must not add to an index the first one filled.
+    const retrained = join(root, 'model-retrained');
+    await writeModelDirectory(retrained, randomModel({ seed: 8, words: ['dog', 'bark', 'bell', 'rain', 'drum', 'a', 'the'] }));
+    const other = await run('add', library, '--index', join(root, 'index-folder'), '--model', retrained);
+    expect(other.code).toBe(3);
+    expect(other.stderr).toMatch(/holds embeddings of model "aurola-random-test@[0-9a-f]{16}", not "aurola-random-test@[0-9a-f]{16}"/);
   });
 });

@@ -100,11 +100,12 @@ export async function main(argv: string[]): Promise<number> {
     await backbone.close();
     throw e;
   }
-  if (index.dim !== backbone.dim || index.model !== backbone.name) {
+  // The id carries a fingerprint of the model's files: a retrained model of the same name embeds differently.
+  if (index.dim !== backbone.dim || index.model !== backbone.id) {
     index.close();
     await backbone.close();
     throw new Error(
-      `the index at ${indexDir} holds ${index.dim}-d embeddings of model "${index.model}", but ${modelDir} is "${backbone.name}" (${backbone.dim}-d): ` +
+      `the index at ${indexDir} holds ${index.dim}-d embeddings of model "${index.model}", but ${modelDir} is "${backbone.id}" (${backbone.dim}-d): ` +
         'serve it with the model that built it, or re-index',
     );
   }

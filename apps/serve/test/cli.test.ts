@@ -26,7 +26,7 @@ beforeAll(async () => {
   const backbone = await OnnxMllmBackbone.load(modelDir, { threads: 1 });
   const vectors = await backbone.embedText(['rain falls', 'a dog barks']);
   await backbone.close();
-  const index = ClipIndex.create(indexDir, { dim: vectors.cols, model: 'cli-test-model' });
+  const index = ClipIndex.create(indexDir, { dim: vectors.cols, model: backbone.id });
   index.add(
     ['rain', 'dog'].map((id, i) => ({
       id,
@@ -60,6 +60,14 @@ describe('aurola-serve', () => {
     const badPort = run(['--index', indexDir, '--model', modelDir, '--port', 'http']);
     expect(badPort.status).toBe(1);
     expect(badPort.stderr).toMatch(/--port must be an integer/);
+  });
+
+  it('refuses an index filled by another model of the same name (a retrained one)', async () => {
+    const retrained = join(root, 'retrained');
+    await writeModelDirectory(retrained, randomModel({ seed: 10, words: ['rain', 'dog'], name: 'cli-test-model' }));
+    const r = run(['--index', indexDir, '--model', retrained, '--port', '0']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/embeddings of model "cli-test-model@[0-9a-f]{16}", but .* is "cli-test-model@[0-9a-f]{16}" .*serve it with the model that built it, or re-index/);
   });
 
   it('serves an index on a free port, answers a query, and exits cleanly on SIGTERM', async () => {

@@ -17,6 +17,7 @@ export type BackboneJob = { load: { dir: string; opts: LoadOptions } } & (
 
 export interface BackboneInfo {
   name: string;
+  id: string;
   dim: number;
   config: ModelConfig;
 }
@@ -28,7 +29,7 @@ async function handle(job: BackboneJob): Promise<unknown> {
   const b = await backbone;
   switch (job.op) {
     case 'info':
-      return { name: b.name, dim: b.dim, config: b.config } satisfies BackboneInfo;
+      return { name: b.name, id: b.id, dim: b.dim, config: b.config } satisfies BackboneInfo;
     case 'embedText':
       return b.embedText(job.texts, job.opts);
     case 'embedAudio':

@@ -26,6 +26,11 @@ export interface ScorePair {
 
 export interface Backbone {
   readonly name: string;
+  /**
+   * The model's identity, `<name>@<fingerprint of its files>`: an index records the id of the model that filled it,
+   * since two models of one name (a retrained aurola-mini) embed differently.
+   */
+  readonly id: string;
   /** Embedding width. */
   readonly dim: number;
   embedText(texts: readonly string[], opts?: EmbedOptions): Promise<Embeddings>;

@@ -2,7 +2,7 @@
 // onnxruntime from a model directory (§3), and the writer of aurola's own model directories.
 export type { Backbone, EmbedOptions, Embeddings, RerankDirection, ScorePair } from './backbone.js';
 export type { AudioConvLayer, DecoderArchitecture, ModelConfig, SpecialTokens } from './config.js';
-export { GRAPH_IO, MODEL_FILES, ModelDirectoryError, parseModelConfig, readModelDirectory } from './model-directory.js';
+export { GRAPH_IO, MODEL_FILES, ModelDirectoryError, modelFingerprint, parseModelConfig, readModelDirectory } from './model-directory.js';
 export { OnnxMllmBackbone, type LoadOptions } from './onnx-backbone.js';
 export { WorkerBackbone } from './worker-backbone.js';
 export { AUROLA_TOKENS, randomModel, writeModelDirectory, type ModelFiles, type RandomModelOptions } from './write-model.js';

@@ -1,6 +1,7 @@
 // Reading a model directory: config.json validated field by field, and the files of the contract present. Every
 // problem is a ModelDirectoryError that names the directory and what is wrong, so a broken export is diagnosed
 // from the message alone.
+import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
@@ -164,6 +165,19 @@ export function parseModelConfig(json: unknown, dir: string): ModelConfig {
     config.rerank = { alphaT2A: alpha('alphaT2A'), alphaA2T: alpha('alphaA2T') };
   }
   return config;
+}
+
+/**
+ * The identity of a model directory's contents: SHA-256 over every file of the contract (name and bytes), 16 hex
+ * digits. Two directories with the same name but other weights differ here, so an index records it.
+ */
+export async function modelFingerprint(dir: string): Promise<string> {
+  const hash = createHash('sha256');
+  for (const file of Object.values(MODEL_FILES).sort()) {
+    hash.update(`${file}\0`);
+    hash.update(await readFile(join(dir, file)));
+  }
+  return hash.digest('hex').slice(0, 16);
 }
 
 /** Reads and validates `<dir>/config.json` and checks that every file of the contract is there. */

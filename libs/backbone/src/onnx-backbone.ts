@@ -14,7 +14,7 @@ import { checkPositiveInt, show } from '@aurola/args';
 
 import type { Backbone, EmbedOptions, Embeddings, RerankDirection, ScorePair } from './backbone.js';
 import type { ModelConfig } from './config.js';
-import { GRAPH_IO, MODEL_FILES, ModelDirectoryError, readModelDirectory } from './model-directory.js';
+import { GRAPH_IO, MODEL_FILES, ModelDirectoryError, modelFingerprint, readModelDirectory } from './model-directory.js';
 
 export interface LoadOptions {
   /** 'cpu' (default) or 'cuda' (needs an onnxruntime-node build with CUDA). */
@@ -53,6 +53,7 @@ function normalizeRows(data: Float32Array, rows: number, cols: number): void {
 
 export class OnnxMllmBackbone implements Backbone {
   readonly name: string;
+  readonly id: string;
   readonly dim: number;
   private readonly logMel: LogMelExtractor;
   private readonly audioToken: number;
@@ -69,8 +70,10 @@ export class OnnxMllmBackbone implements Backbone {
     tokens: { audio: number; yes: number; no: number },
     private readonly maxBatch: number,
     private readonly maxBatchTokens: number,
+    fingerprint: string,
   ) {
     this.name = config.name;
+    this.id = `${config.name}@${fingerprint}`;
     this.dim = config.hiddenSize;
     this.logMel = new LogMelExtractor(parseLogMelConfig(config.audio));
     this.audioToken = tokens.audio;
@@ -133,6 +136,7 @@ export class OnnxMllmBackbone implements Backbone {
       tokens,
       checkPositiveInt('opts.maxBatch', opts.maxBatch ?? 32),
       checkPositiveInt('opts.maxBatchTokens', opts.maxBatchTokens ?? 8192),
+      await modelFingerprint(root),
     );
     // The graphs must produce what config.json says: a hidden size mismatch would otherwise surface as garbage.
     const probe = await backbone.embedIds(padBatch([[tokens.yes]], tokenizer.padId));

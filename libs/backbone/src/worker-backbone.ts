@@ -24,6 +24,7 @@ export class WorkerBackbone implements Backbone {
     private readonly pool: WorkerPool<BackboneJob, unknown>,
     private readonly load: { dir: string; opts: LoadOptions },
     readonly name: string,
+    readonly id: string,
     readonly dim: number,
     readonly dir: string,
     readonly config: ModelConfig,
@@ -40,7 +41,7 @@ export class WorkerBackbone implements Backbone {
     const load = { dir: root, opts };
     try {
       const info = (await pool.run({ load, op: 'info' })) as BackboneInfo;
-      return new WorkerBackbone(pool, load, info.name, info.dim, root, info.config);
+      return new WorkerBackbone(pool, load, info.name, info.id, info.dim, root, info.config);
     } catch (error) {
       await pool.close();
       throw error;

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LogMelExtractor, parseLogMelConfig } from '@aurola/audio';
 import { PromptEncoder, TextTokenizer } from '@aurola/text';
 
-import { ModelDirectoryError, OnnxMllmBackbone } from '../src/index.js';
+import { ModelDirectoryError, modelFingerprint, OnnxMllmBackbone } from '../src/index.js';
 import { referenceAudioEncoder, referenceDecoder, referenceEmbed } from '../src/reference.js';
 import { randomModel, writeModelDirectory, type ModelFiles } from '../src/write-model.js';
 
@@ -163,6 +163,25 @@ describe('OnnxMllmBackbone', () => {
     await expect(backbone.embedText([3 as never])).rejects.toThrow(/texts\[0\]/);
     await expect(backbone.embedAudio([new Float32Array(0)])).rejects.toThrow(/clips\[0\] is empty/);
     await expect(backbone.scorePairs([], 'sideways' as never)).rejects.toThrow(/direction/);
+  });
+});
+
+describe('the model id', () => {
+  it('is the name and a fingerprint of the files: the same for a copy, another for other weights of the same name', async () => {
+    expect(backbone.id).toMatch(new RegExp(`^${model.config.name}@[0-9a-f]{16}$`));
+    const copy = join(root, 'copy');
+    await writeModelDirectory(copy, model);
+    expect(`${model.config.name}@${await modelFingerprint(copy)}`).toBe(backbone.id);
+    const retrained = join(root, 'retrained');
+    const other = randomModel({ seed: 1 + Math.floor(Math.random() * 1e6), words: WORDS, hiddenSize: 24, numHeads: 3 });
+    await writeModelDirectory(retrained, { ...other, config: model.config });
+    expect(await modelFingerprint(retrained)).not.toBe(await modelFingerprint(copy));
+    // One changed byte of a graph is another model.
+    const graph = join(copy, 'onnx/decoder_model.onnx');
+    const bytes = readFileSync(graph);
+    bytes[bytes.length - 1]! ^= 1;
+    writeFileSync(graph, bytes);
+    expect(`${model.config.name}@${await modelFingerprint(copy)}`).not.toBe(backbone.id);
   });
 });
 

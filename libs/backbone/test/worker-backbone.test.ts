@@ -31,6 +31,7 @@ const clip = () => Float32Array.from({ length: Math.round((0.3 + Math.random()) 
 describe('WorkerBackbone', () => {
   it('describes the same model', () => {
     expect(worker.name).toBe(here.name);
+    expect(worker.id).toBe(here.id);
     expect(worker.dim).toBe(here.dim);
     expect(worker.config).toEqual(here.config);
   });
