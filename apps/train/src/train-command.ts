@@ -104,7 +104,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   if (values.audiocaps !== undefined) config.text.audiocaps = values.audiocaps;
   if (values.nli !== undefined) config.text.nli = values.nli;
   const batch = count('batch', values.batch);
-  if (batch !== undefined) for (const stage of ['text', 'retrieval', 'rerank'] as const) config[stage].batchPairs = Math.max(2, batch);
+  if (batch !== undefined) for (const stage of STAGES) config[stage].batchPairs = Math.max(2, batch);
   const threads = count('threads', values.threads);
   if (threads !== undefined) config.threads = threads;
   config.manifest = values.manifest;
