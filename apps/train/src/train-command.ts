@@ -114,6 +114,11 @@ export async function trainCommand(args: string[]): Promise<number> {
     `  ${name.padEnd(18)} R@1 ${(100 * m.r1).toFixed(1)}  R@5 ${(100 * m.r5).toFixed(1)}  R@10 ${(100 * m.r10).toFixed(1)}  mAP@10 ${(100 * m.mAP10).toFixed(1)}  (chance R@1 ${(100 * m.chanceR1).toFixed(2)})`;
   const out = [`${result.modelDir}`, line('test T2A', result.test.t2a), line('test A2T', result.test.a2t)];
   if (result.zeroShot) out.push(line('zero-shot T2A', result.zeroShot.t2a), line('zero-shot A2T', result.zeroShot.a2t));
+  for (const [stage, t] of Object.entries(result.timing)) {
+    out.push(
+      `  ${`${stage} stage`.padEnd(18)} ${t.steps} steps, ${t.pairs} pairs in ${(t.seconds / 60).toFixed(1)} min (${t.pairsPerS.toFixed(1)} pairs/s): an epoch of its ${t.epochPairs} ${stage === 'text' ? 'caption groups' : 'clips'} ≈ ${t.epochMinutes.toFixed(1)} min`,
+    );
+  }
   if (result.rerank) {
     const r = result.rerank;
     out.push(line('final T2A', r.test.plain.t2a), line('final T2A +rerank', r.test.reranked.t2a), line('final A2T', r.test.plain.a2t), line('final A2T +rerank', r.test.reranked.a2t));

@@ -59,7 +59,9 @@ describe('the whole pipeline in miniature', () => {
     config.retrieval = { ...config.retrieval, steps: 120, batchPairs: 24, lr: 2e-3, warmupSteps: 10, tau: 0.1 };
     config.rerank = { ...config.rerank, steps: 30, batchPairs: 8, lr: 1e-3, warmupSteps: 3 };
     config.eval = { rerankK: 5, alphaGrid: [0, 0.1, 0.3, 1], maxClips: 24, validationClips: 24 };
+    const started = performance.now();
     const result = await runTraining(config, join(root, 'run'));
+    const wallS = (performance.now() - started) / 1000;
 
     // Chance R@1 is 1/24 for T2A; a learned model must be far above it.
     expect(result.test.t2a.r1).toBeGreaterThan(4 * result.test.t2a.chanceR1);
@@ -73,6 +75,14 @@ describe('the whole pipeline in miniature', () => {
     const e = await backbone.embedText(['a bell rings', 'a low hum']);
     expect(e.rows).toBe(2);
     await backbone.close();
+
+    // Each stage's wall time, read back from its log: within the run's, and an epoch counted in training clips.
+    const trainClips = (await readManifest(join(corpus, 'manifest.jsonl'))).filter((r) => r.split === 'train').length;
+    expect(result.timing.retrieval).toMatchObject({ steps: 120, pairs: 120 * 24, epochPairs: trainClips });
+    expect(result.timing.rerank).toMatchObject({ steps: 30, pairs: 30 * 8 });
+    const stagesS = result.timing.text!.seconds + result.timing.retrieval!.seconds + result.timing.rerank!.seconds;
+    expect(result.timing.retrieval!.seconds).toBeGreaterThan(0);
+    expect(stagesS).toBeLessThan(wallS);
 
     // The run's curves: every stage's loss, and validation recall measured during training.
     expect(existsSync(join(root, 'run', 'plots', 'loss.svg'))).toBe(true);

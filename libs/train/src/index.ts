@@ -21,4 +21,14 @@ export { evaluateSplit, evaluateWithRerank, type RerankEvaluation } from './pipe
 export { initEmbeddingFromWordVectors } from './pipeline/word-init.js';
 export { lineChartSvg, runningMean, writeTrainingPlots, type LineChart, type Series } from './pipeline/plots.js';
 export { defaultRunConfig, exportRun, featureCacheFor, runTraining, STAGES, type RunConfig, type RunOptions, type RunResult, type StageName } from './pipeline/run.js';
-export { embedSequences, trainRerank, trainRetrieval, trainText, type HybridNceSettings, type RunContext, type StageSettings } from './pipeline/stages.js';
+export {
+  embedSequences,
+  stageTiming,
+  trainRerank,
+  trainRetrieval,
+  trainText,
+  type HybridNceSettings,
+  type RunContext,
+  type StageSettings,
+  type StageTiming,
+} from './pipeline/stages.js';

@@ -20,7 +20,7 @@ import { FeatureCache, loadCorpus, vocabularyOf, type CorpusClip } from './corpu
 import { evaluateSplit, evaluateWithRerank, type RerankEvaluation } from './evaluate.js';
 import { writeTrainingPlots } from './plots.js';
 import { initEmbeddingFromWordVectors } from './word-init.js';
-import { trainRerank, trainRetrieval, trainText, type HybridNceSettings, type RunContext, type StageSettings } from './stages.js';
+import { stageTiming, trainRerank, trainRetrieval, trainText, type HybridNceSettings, type RunContext, type StageSettings, type StageTiming } from './stages.js';
 
 export interface RunConfig {
   manifest: string;
@@ -96,6 +96,8 @@ export interface RunResult {
   zeroShot?: BothDirections;
   rerank?: RerankEvaluation;
   losses: Record<string, number>;
+  /** Each trained stage's wall time (validation and checkpoints included) and what an epoch of its data takes. */
+  timing: Partial<Record<StageName, StageTiming & { epochPairs: number; epochMinutes: number }>>;
 }
 
 /** Every `step`-th clip up to `max`, so evaluation costs stay bounded and deterministic. */
@@ -203,17 +205,26 @@ export async function runTraining(config: RunConfig, runDir: string, { onStageSt
       return { 'T2A R@1': m.t2a.r1, 'T2A R@10': m.t2a.r10, 'A2T R@1': m.a2t.r1, 'A2T R@10': m.a2t.r10 };
     };
     const losses: Record<string, number> = {};
+    const timing: RunResult['timing'] = {};
+    const timeStage = async (stage: StageName, epochPairs: number) => {
+      const t = await stageTiming(join(runDir, stage), config[stage].batchPairs);
+      timing[stage] = { ...t, epochPairs, epochMinutes: t.pairsPerS > 0 ? epochPairs / t.pairsPerS / 60 : 0 };
+    };
     const seed = config.seed;
     const { tau: textTau, audiocaps: _audiocaps, nli: _nli, ...textStage } = config.text;
     const textGroups = [...train.map((c) => c.captions), ...extraText];
-    if (textStage.steps > 0) losses.text = (await trainText(ctx, join(runDir, 'text'), textGroups, { ...textStage, seed }, textTau)).finalLoss;
+    if (textStage.steps > 0) {
+      losses.text = (await trainText(ctx, join(runDir, 'text'), textGroups, { ...textStage, seed }, textTau)).finalLoss;
+      await timeStage('text', textGroups.length);
+    }
     await writeTrainingPlots(runDir);
     const { tau, alpha, lambda, beta, direction, detachWeights, ...retrievalStage } = config.retrieval;
     if (retrievalStage.steps > 0) {
       losses.retrieval = (await trainRetrieval(ctx, join(runDir, 'retrieval'), train, { ...retrievalStage, seed }, { tau, alpha, lambda, beta, direction, detachWeights })).finalLoss;
+      await timeStage('retrieval', train.length);
       await writeTrainingPlots(runDir);
     }
-    const result: RunResult = { runDir, modelDir: join(runDir, 'model'), losses, test: await evaluateSplit(ctx, test) };
+    const result: RunResult = { runDir, modelDir: join(runDir, 'model'), losses, timing, test: await evaluateSplit(ctx, test) };
     const seen = new Set(train.map((c) => c.firstTag));
     const unseen = test.filter((c) => !seen.has(c.firstTag));
     if (unseen.length >= 2) result.zeroShot = await evaluateSplit(ctx, unseen);
@@ -222,6 +233,7 @@ export async function runTraining(config: RunConfig, runDir: string, { onStageSt
       const { clips: rerankClips, ...rerankStage } = config.rerank;
       const rerankTrain = sampleFraction(train, Math.min(1, rerankClips / train.length), `${seed}/rerank-clips`);
       losses.rerank = (await trainRerank(ctx, join(runDir, 'rerank'), rerankTrain, { ...rerankStage, seed }, { tau, alpha, lambda, beta, direction, detachWeights })).finalLoss;
+      await timeStage('rerank', rerankTrain.length);
       await writeTrainingPlots(runDir);
       result.rerank = await evaluateWithRerank(ctx, validation, test, config.eval.rerankK, config.eval.alphaGrid);
       modelConfig.rerank = { alphaT2A: result.rerank.alpha.t2a, alphaA2T: result.rerank.alpha.a2t };

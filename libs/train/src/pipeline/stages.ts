@@ -76,6 +76,36 @@ interface StageLoop {
   step(rng: Rng, step: number): Promise<number>;
 }
 
+/** The wall time of a stage's steps, validation and checkpoints included (what a user waits for). */
+export interface StageTiming {
+  steps: number;
+  pairs: number;
+  seconds: number;
+  pairsPerS: number;
+}
+
+/**
+ * A stage's timing from its log.jsonl: each step line carries the seconds since its session of the stage began, so
+ * the time of a resumed stage is the sum over its sessions (a step or a time below the previous one starts a new
+ * session; steps redone after a resume count once, their time twice).
+ */
+export async function stageTiming(dir: string, batchPairs: number): Promise<StageTiming> {
+  const lines = (await readFile(join(dir, 'log.jsonl'), 'utf8')).split('\n').filter((l) => l.trim() !== '');
+  let seconds = 0;
+  let previous = { step: 0, seconds: 0 };
+  const steps = new Set<number>();
+  for (const line of lines) {
+    const entry = JSON.parse(line) as { step?: number; seconds?: number };
+    if (entry.seconds === undefined || entry.step === undefined) continue;
+    steps.add(entry.step);
+    const resumed = entry.step <= previous.step || entry.seconds < previous.seconds;
+    seconds += resumed ? entry.seconds : entry.seconds - previous.seconds;
+    previous = { step: entry.step, seconds: entry.seconds };
+  }
+  const pairs = steps.size * batchPairs;
+  return { steps: steps.size, pairs, seconds, pairsPerS: seconds > 0 ? pairs / seconds : 0 };
+}
+
 /** Runs a stage's steps with AdamW, logging to <dir>/log.jsonl and resuming from <dir>/checkpoint. */
 async function runStage(ctx: RunContext, dir: string, loop: StageLoop): Promise<{ finalLoss: number }> {
   await mkdir(dir, { recursive: true });
