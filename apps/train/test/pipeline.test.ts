@@ -4,7 +4,7 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { encodeWav } from '@aurola/audio';
 import { OnnxMllmBackbone } from '@aurola/backbone';
@@ -29,7 +29,9 @@ const KINDS: Record<string, (t: number, i: number) => number> = {
 };
 
 describe('the whole pipeline in miniature', () => {
-  it('builds a corpus, trains all stages, and retrieves well above chance', async () => {
+  // One small corpus for every test here: synthetic sounds in six folders, through the real data build.
+  const corpus = join(root, 'corpus');
+  beforeAll(async () => {
     const library = join(root, 'library');
     for (const [kind, wave] of Object.entries(KINDS)) {
       mkdirSync(join(library, kind), { recursive: true });
@@ -39,7 +41,6 @@ describe('the whole pipeline in miniature', () => {
         writeFileSync(join(library, kind, `${kind}_${n + 1}.wav`), encodeWav([x], SR));
       }
     }
-    const corpus = join(root, 'corpus');
     await runDataBuild({
       outDir: corpus,
       sources: [],
@@ -51,7 +52,9 @@ describe('the whole pipeline in miniature', () => {
       tagClusters: 6,
       log: () => {},
     });
+  }, 120_000);
 
+  it('trains all stages on the corpus and retrieves well above chance', async () => {
     const config = defaultRunConfig(join(corpus, 'manifest.jsonl'));
     config.model = { ...config.model, preset: 'tiny', maxWords: 400, nMels: 40, maxDurationS: 4 };
     config.threads = 2;
@@ -124,9 +127,8 @@ describe('the whole pipeline in miniature', () => {
     expect(fromCsv.reranked).toEqual(evaluated.reranked);
   });
 
-  // Uses the corpus the test above built.
   it('trains stage by stage from the command line, stage 1 with AudioCaps and NLI paraphrases, and exports a checkpoint', async () => {
-    const manifest = join(root, 'corpus', 'manifest.jsonl');
+    const manifest = join(corpus, 'manifest.jsonl');
     const run = join(root, 'staged');
     const config = join(root, 'staged.yaml');
     const stage = (steps: number, pairs: number) => [`  steps: ${steps}`, `  batchPairs: ${pairs}`, '  checkpointEvery: 3', '  validateEvery: 0'];
