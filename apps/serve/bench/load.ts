@@ -48,17 +48,17 @@ interface Row {
   max: number;
   errors: number;
   non2xx: number;
-  /** Mean queries per search wave (one Searcher batch each), from the server's /metrics. */
+  /** Mean queries per Searcher batch, from the server's /metrics. */
   batch: number;
 }
 
-/** Searches answered and waves started so far, from /metrics. */
-async function counters(port: number): Promise<{ searches: number; waves: number }> {
+/** Searches answered and search batches so far, from /metrics. */
+async function counters(port: number): Promise<{ searches: number; batches: number }> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   let searches = 0;
   for (const m of text.matchAll(/^aurola_search_duration_seconds_count\{[^}]*\} (\d+)$/gm)) searches += Number(m[1]);
-  const waves = Number(/^aurola_search_waves_total (\d+)$/m.exec(text)?.[1] ?? NaN);
-  return { searches, waves };
+  const batches = Number(/^aurola_search_batches_total (\d+)$/m.exec(text)?.[1] ?? NaN);
+  return { searches, batches };
 }
 
 function startServer(): Promise<{ child: ChildProcess; info: Ready }> {
@@ -116,7 +116,7 @@ async function drive(port: number, connections: number, seconds: number, filter:
     max: latencies[latencies.length - 1] ?? NaN,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
-    batch: (after.searches - before.searches) / Math.max(1, after.waves - before.waves),
+    batch: (after.searches - before.searches) / Math.max(1, after.batches - before.batches),
   };
 }
 

@@ -9,4 +9,4 @@ export type { CaptionResult, ClipFilter, ClipMetadata, ClipRecord, SearchHit, Se
 export type ServeIndex = Pick<ClipIndex, 'dim' | 'size' | 'get' | 'has' | 'idByContentHash' | 'remove'>;
 
 /** The parts of a Searcher the server uses. */
-export type ServeSearcher = Pick<Searcher, 'search' | 'captions' | 'addClips'>;
+export type ServeSearcher = Pick<Searcher, 'search' | 'captions' | 'addClips' | 'stats'>;

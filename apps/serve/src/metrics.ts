@@ -117,12 +117,12 @@ export class ServerMetrics {
   private readonly gauges: Gauge[] = [];
   private readonly started = Date.now();
 
-  constructor(indexSize: () => number, waves?: { started: number; queued: number }) {
+  constructor(indexSize: () => number, search?: () => { batches: number; queued: number }) {
     this.gauges.push(new Gauge('aurola_index_clips', 'Clips in the index.', indexSize));
-    if (waves) {
+    if (search) {
       this.gauges.push(
-        new Gauge('aurola_search_waves_total', 'Search waves started (each one micro-batch of the queries that arrived meanwhile).', () => waves.started, 'counter'),
-        new Gauge('aurola_search_queued', 'Searches waiting for the current wave to finish.', () => waves.queued),
+        new Gauge('aurola_search_batches_total', 'Search micro-batches (one model call per modality, one kernel call per filter).', () => search().batches, 'counter'),
+        new Gauge('aurola_search_queued', 'Searches waiting for the batch being embedded, to go together as the next one.', () => search().queued),
       );
     }
     this.gauges.push(

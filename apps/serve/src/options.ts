@@ -3,7 +3,6 @@ import type { FastifyServerOptions } from 'fastify';
 
 import type { ServeIndex, ServeSearcher } from './deps.js';
 import type { ServerMetrics } from './metrics.js';
-import type { WaveGate } from './waves.js';
 
 export interface ServeLimits {
   /** Largest JSON request body, bytes. Default 64 KiB. */
@@ -65,8 +64,6 @@ export interface ServeContext {
   searcher: ServeSearcher;
   limits: ServeLimits;
   metrics: ServerMetrics;
-  /** Holds searches that arrive while a wave of them is answered, so that each wave is one batch. */
-  waves: WaveGate;
   apiKey: string | undefined;
   audioRoot: string;
   uploadDir: string | undefined;

@@ -12,7 +12,6 @@ import { docsPlugin } from './plugins/docs.js';
 import { healthPlugin } from './plugins/health.js';
 import { pagePlugin } from './plugins/page.js';
 import { searchPlugin } from './plugins/search.js';
-import { WaveGate } from './waves.js';
 import { captionHitSchema, clipSchema, filterSchema, hitSchema, ID_MAX } from './schemas.js';
 
 export function buildServer(opts: ServeOptions): FastifyInstance {
@@ -24,13 +23,11 @@ export function buildServer(opts: ServeOptions): FastifyInstance {
   }
   const limits = resolveLimits(opts.limits);
   const index = opts.index;
-  const waves = new WaveGate();
   const ctx: ServeContext = {
     index,
     searcher: opts.searcher,
     limits,
-    metrics: new ServerMetrics(() => index.size, waves),
-    waves,
+    metrics: new ServerMetrics(() => index.size, () => opts.searcher.stats()),
     apiKey: opts.apiKey,
     audioRoot: opts.audioRoot ?? process.cwd(),
     uploadDir: opts.uploadDir,

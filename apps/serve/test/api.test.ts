@@ -163,7 +163,7 @@ describe('search', () => {
     const parallel = await Promise.all(texts.map((text) => search({ text, k: 3 })));
     const after = fx.searcher.stats();
     expect(after.queries - before.queries).toBe(16);
-    // micro-batched: the first query starts a wave at once, the other 15 arrive meanwhile and go as one batch
+    // micro-batched: the first query starts a batch at once, the others arrive while it embeds and go as the next
     expect(after.batches - before.batches).toBeLessThanOrEqual(3);
     parallel.forEach((res, i) => {
       expect(res.statusCode).toBe(200);
@@ -440,7 +440,9 @@ describe('service routes', () => {
     expect(text).toMatch(/^aurola_search_duration_seconds_bucket\{mode="text",rerank="no",le="\+Inf"\} \d+$/m);
     expect(text).toMatch(/^aurola_search_duration_seconds_count\{mode="text",rerank="no"\} \d+$/m);
     expect(text).toMatch(new RegExp(`^aurola_index_clips ${CLIPS.length}$`, 'm'));
-    expect(text).toMatch(/^# TYPE aurola_search_waves_total counter$/m);
+    const batches = Number(/^aurola_search_batches_total (\d+)$/m.exec(text)?.[1]);
+    expect(batches).toBe(fx.searcher.stats().batches);
+    expect(batches).toBeGreaterThan(0);
     expect(text).toMatch(/^aurola_search_queued 0$/m);
     expect(text).not.toContain('unknown-for-metrics');
   });

@@ -5,7 +5,6 @@ import { ApiError, withDeadline } from '../src/errors.js';
 import { Counter, Histogram } from '../src/metrics.js';
 import { resolveLimits } from '../src/options.js';
 import { audioContentType, parseRange } from '../src/range.js';
-import { WaveGate } from '../src/waves.js';
 
 describe('parseRange', () => {
   it('reads the three forms of a single byte range', () => {
@@ -89,52 +88,3 @@ describe('limits', () => {
   });
 });
 
-describe('WaveGate', () => {
-  function deferred() {
-    let resolve!: (v: string) => void;
-    let reject!: (e: Error) => void;
-    const promise = new Promise<string>((res, rej) => ((resolve = res), (reject = rej)));
-    return { promise, resolve, reject };
-  }
-  const flush = () => new Promise<void>((r) => setImmediate(r));
-
-  it('starts at once when idle, holds what arrives meanwhile, then lets it all go together', async () => {
-    const gate = new WaveGate();
-    const first = deferred();
-    const started: string[] = [];
-    const a = gate.run(() => (started.push('a'), first.promise));
-    expect(started).toEqual(['a']);
-    expect(gate.started).toBe(1);
-    const second = [deferred(), deferred()];
-    const b = gate.run(() => (started.push('b'), second[0]!.promise));
-    const c = gate.run(() => (started.push('c'), second[1]!.promise));
-    await flush();
-    expect(started).toEqual(['a']);
-    expect(gate.queued).toBe(2);
-
-    first.resolve('A');
-    expect(await a).toBe('A');
-    await flush();
-    expect(started).toEqual(['a', 'b', 'c']);
-    expect(gate.started).toBe(2);
-    expect(gate.queued).toBe(0);
-
-    const third = deferred();
-    const d = gate.run(() => (started.push('d'), third.promise));
-    second[0]!.resolve('B');
-    await flush();
-    expect(started).toEqual(['a', 'b', 'c']); // the wave (b, c) is not done until c is
-    second[1]!.reject(new Error('c failed'));
-    await expect(c).rejects.toThrow('c failed');
-    expect(await b).toBe('B');
-    await flush();
-    expect(started).toEqual(['a', 'b', 'c', 'd']);
-    third.resolve('D');
-    expect(await d).toBe('D');
-    expect(gate.started).toBe(3);
-
-    const e = gate.run(async () => 'E');
-    expect(gate.started).toBe(4);
-    expect(await e).toBe('E');
-  });
-});

@@ -70,6 +70,8 @@ export interface SearcherStats {
   queries: number;
   /** Flushes of the micro-batch queue (each one backbone call per modality and one kernel call per filter). */
   batches: number;
+  /** Queries waiting for the batch being embedded to finish; they go together as the next batch. */
+  queued: number;
 }
 
 interface Pending {
@@ -112,7 +114,7 @@ export class Searcher {
   private embedding = false;
   private flushScheduled = false;
   private closed = false;
-  private readonly counters: SearcherStats = { queries: 0, batches: 0 };
+  private readonly counters = { queries: 0, batches: 0 };
 
   constructor(
     readonly backbone: Backbone,
@@ -130,7 +132,7 @@ export class Searcher {
   }
 
   stats(): SearcherStats {
-    return { ...this.counters };
+    return { ...this.counters, queued: this.queue.length };
   }
 
   /** Clips ranked for a text, an example clip or an indexed clip. */

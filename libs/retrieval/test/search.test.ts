@@ -97,6 +97,17 @@ describe('Searcher', () => {
     });
   });
 
+  it('holds the queries that arrive while a batch embeds and sends them together as the next batch', async () => {
+    const before = searcher.stats().batches;
+    const first = searcher.search({ text: 'a dog barks' }, { k: 3 });
+    await new Promise((r) => setImmediate(r)); // the first batch (one query) is flushed and embedding
+    const later = ['rain falls', 'the bell rings', 'a car passes'].map((text) => searcher.search({ text }, { k: 3 }));
+    expect(searcher.stats().queued).toBe(3);
+    await Promise.all([first, ...later]);
+    expect(searcher.stats().batches).toBe(before + 2);
+    expect(searcher.stats().queued).toBe(0);
+  });
+
   it('filters: exactly k when enough clips match, only matching clips', async () => {
     // 8 clips carry the tag: all 8 when 10 are asked for, exactly 6 when 6 are.
     const hits = await searcher.search({ text: 'bell' }, { k: 10, filter: { tags: ['third'] } });

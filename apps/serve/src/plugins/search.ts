@@ -141,18 +141,11 @@ export const searchPlugin: FastifyPluginAsync<{ ctx: ServeContext }> = async (ap
       // Text queries: the clips are re-ranked. Audio queries: the captions (audio → text) are.
       if (rerank && info.mode === 'text') searchRequest.rerank = rerank;
       const captionRequest = { k: limits.captionsK, ...(filter ? { filter } : {}), ...(rerank ? { rerank } : {}) };
-      let expired = false;
-      const work = ctx.waves.run(() => {
-        if (expired) return Promise.reject(new ApiError(503, 'timeout', 'the search timed out while waiting for its turn'));
-        return Promise.all([
-          searcher.search(query, searchRequest),
-          query.audio ? searcher.captions(query.audio, captionRequest) : Promise.resolve(undefined),
-        ]);
-      });
-      const [hits, captions] = await withDeadline(work, limits.requestTimeoutMs, 'the search').catch((e: unknown) => {
-        expired = true;
-        throw e;
-      });
+      const work = Promise.all([
+        searcher.search(query, searchRequest),
+        query.audio ? searcher.captions(query.audio, captionRequest) : Promise.resolve(undefined),
+      ]);
+      const [hits, captions] = await withDeadline(work, limits.requestTimeoutMs, 'the search');
       const seconds = (performance.now() - started) / 1000;
       metrics.searchSeconds.observe({ mode: info.mode, rerank: rerank ? 'yes' : 'no' }, seconds);
       metrics.searchResults.inc({ mode: info.mode }, hits.length);
