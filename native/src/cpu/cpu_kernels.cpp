@@ -293,10 +293,9 @@ void pack_a(const Operand &A, int64_t i0, int64_t mc, int64_t p0, int64_t kc, fl
 }
 
 #if defined(__AVX2__)
-// dst[i·ld + c] = cols[c][p + i] for c, i < 8: an 8×8 transpose (unpack, shuffle, swap 128-bit halves).
-inline void transpose8x8(const float *const *cols, int64_t p, float *dst, int64_t ld) {
-  __m256 r[8], t[8], u[8];
-  for (int c = 0; c < 8; ++c) r[c] = _mm256_loadu_ps(cols[c] + p);
+// dst[i·ld + c] = r[c][i] for c, i < 8: an 8×8 transpose of registers (unpack, shuffle, swap 128-bit halves).
+inline void transpose8x8(const __m256 (&r)[8], float *dst, int64_t ld) {
+  __m256 t[8], u[8];
   for (int c = 0; c < 8; c += 2) t[c] = _mm256_unpacklo_ps(r[c], r[c + 1]), t[c + 1] = _mm256_unpackhi_ps(r[c], r[c + 1]);
   for (int c = 0; c < 8; c += 4) {
     u[c] = _mm256_shuffle_ps(t[c], t[c + 2], 0x44), u[c + 1] = _mm256_shuffle_ps(t[c], t[c + 2], 0xEE);
@@ -307,10 +306,18 @@ inline void transpose8x8(const float *const *cols, int64_t p, float *dst, int64_
     _mm256_storeu_ps(dst + (i + 4) * ld, _mm256_permute2f128_ps(u[i], u[i + 4], 0x31));
   }
 }
+
+// Eight consecutive elements of a column as f32 (exact for f16 and bf16).
+inline __m256 load8(const float *p) { return _mm256_loadu_ps(p); }
+inline __m256 load8(const uint16_t *p, ak_dtype t) {
+  const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
+  if (t == AK_F16) return _mm256_cvtph_ps(h);
+  return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+}
 #endif
 
 // Packs depth [p0, p0+kc) × columns [j0, j0+nc) of B into NR-column micro-panels: Bp[strip][p][c], zero-padded.
-void pack_b(const Operand &B, int64_t p0, int64_t kc, int64_t j0, int64_t nc, float *Bp, float *line) {
+void pack_b(const Operand &B, int64_t p0, int64_t kc, int64_t j0, int64_t nc, float *Bp) {
   for (int64_t js = 0; js < nc; js += NR) {
     const int64_t nr = std::min<int64_t>(NR, nc - js);
     float *dst = Bp + js * kc;
@@ -323,15 +330,29 @@ void pack_b(const Operand &B, int64_t p0, int64_t kc, int64_t j0, int64_t nc, fl
 #if defined(__AVX2__)
       if (nr == NR)  // 8×8 blocks first
         for (; p + 8 <= kc; p += 8)
-          for (int64_t c = 0; c < NR; c += 8) transpose8x8(col + c, p, dst + p * NR + c, NR);
+          for (int64_t c = 0; c < NR; c += 8) {
+            __m256 r[8];
+            for (int i = 0; i < 8; ++i) r[i] = load8(col[c + i] + p);
+            transpose8x8(r, dst + p * NR + c, NR);
+          }
 #endif
       for (int64_t c = 0; c < nr; ++c)
         for (int64_t q = p; q < kc; ++q) dst[q * NR + c] = col[c][q];
-    } else {  // 16-bit columns: convert each column, then interleave
-      for (int64_t c = 0; c < nr; ++c) {
-        to_f32(B.ptr, B.dtype, (j0 + js + c) * B.cs + p0, kc, line);
-        for (int64_t p = 0; p < kc; ++p) dst[p * NR + c] = line[p];
-      }
+    } else {  // 16-bit columns (a corpus of f16 or bf16 rows): converted in the same 8×8 blocks
+      const uint16_t *col[NR];
+      for (int64_t c = 0; c < nr; ++c) col[c] = static_cast<const uint16_t *>(B.ptr) + (j0 + js + c) * B.cs + p0;
+      int64_t p = 0;
+#if defined(__AVX2__)
+      if (nr == NR)
+        for (; p + 8 <= kc; p += 8)
+          for (int64_t c = 0; c < NR; c += 8) {
+            __m256 r[8];
+            for (int i = 0; i < 8; ++i) r[i] = load8(col[c + i] + p, B.dtype);
+            transpose8x8(r, dst + p * NR + c, NR);
+          }
+#endif
+      for (int64_t c = 0; c < nr; ++c)
+        for (int64_t q = p; q < kc; ++q) dst[q * NR + c] = load_scalar(col[c], B.dtype, q);
     }
     if (nr < NR)
       for (int64_t p = 0; p < kc; ++p)
@@ -457,7 +478,7 @@ void gemm(int64_t m, int64_t n, int64_t k, const Operand &A, const Operand &B, f
     const int64_t nc = std::min(NC, n - jc);
     for (int64_t pc = 0; pc < k; pc += KC) {
       const int64_t kc = std::min(KC, k - pc);
-      pack_b(B, pc, kc, jc, nc, ws.b, ws.line);
+      pack_b(B, pc, kc, jc, nc, ws.b);
       for (int64_t ic = 0; ic < m; ic += MC) {
         const int64_t mc = std::min(MC, m - ic);
         a_block_times(A, ic, mc, pc, kc, nc, ws.b, kc * NR, C + ic * ldc + jc, ldc, accumulate || pc > 0, ws.a,
@@ -476,16 +497,9 @@ struct PackedB {
     k = depth;
     if (!data.allocate(round_up(n, NR) * k)) return false;
     const int64_t strips = (n + NR - 1) / NR;
-    bool ok = true;
-#pragma omp parallel num_threads(threads) reduction(&& : ok)
-    {
-      Buffer<float> line(k);
-      ok = static_cast<bool>(line);
-#pragma omp for schedule(static)
-      for (int64_t s = 0; s < strips; ++s)
-        if (ok) pack_b(B, 0, k, s * NR, std::min<int64_t>(NR, n - s * NR), data.data() + s * NR * k, line.data());
-    }
-    return ok;
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int64_t s = 0; s < strips; ++s) pack_b(B, 0, k, s * NR, std::min<int64_t>(NR, n - s * NR), data.data() + s * NR * k);
+    return true;
   }
   // The strips from column j (a multiple of NR) on.
   const float *from_column(int64_t j) const { return data.data() + j * k; }
@@ -718,13 +732,10 @@ ak_status search_topk(const void *Q, ak_dtype qt, const void *C, ak_dtype ct, in
     const int t = omp_get_thread_num(), nt = omp_get_num_threads();
     const int64_t tile_rows = small ? q : std::min(MC, q);
     Buffer<float> tile(tile_rows * kSearchChunk);
-    Buffer<float> packed_chunk, line;
+    Buffer<float> packed_chunk;
     Buffer<Selector> sel(q);
-    if (!small) {
-      packed_chunk.allocate(d * kSearchChunk);  // kSearchChunk is a multiple of NR
-      line.allocate(KC);
-    }
-    if (!tile || !sel || (!small && (!packed_chunk || !line))) {
+    if (!small) packed_chunk.allocate(d * kSearchChunk);  // kSearchChunk is a multiple of NR
+    if (!tile || !sel || (!small && !packed_chunk)) {
       ok = false;
     } else {
       for (int64_t i = 0; i < q; ++i)
@@ -739,7 +750,7 @@ ak_status search_topk(const void *Q, ak_dtype qt, const void *C, ak_dtype ct, in
           continue;
         }
         for (int64_t pc = 0; pc < d; pc += KC)
-          pack_b(CT, pc, std::min(KC, d - pc), j0, rows, packed_chunk.data() + pc * kSearchChunk, line.data());
+          pack_b(CT, pc, std::min(KC, d - pc), j0, rows, packed_chunk.data() + pc * kSearchChunk);
         for (int64_t b = 0; b < q_blocks; ++b) {
           const int64_t i0 = b * MC, mb = std::min(MC, q - i0);
           for (int64_t pc = 0; pc < d; pc += KC) {
