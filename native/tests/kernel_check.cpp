@@ -431,7 +431,7 @@ void check_search() {
   struct Case { int64_t q, n, d, k; };
   const Case cases[] = {{1, 1, 1, 1},     {1, 10, 3, 7},    {3, 5, 17, 10},   {4, 100, 17, 1},  {7, 300, 129, 100},
                         {2, 50, 8, 50},   {33, 1000, 16, 7}, {5, 2000, 33, 100}, {1, 700, 1, 7}, {64, 513, 20, 10},
-                        {2, 257, 64, 256}, {17, 129, 24, 1000}};
+                        {2, 257, 64, 256}, {17, 129, 24, 1000}, {16, 1030, 256, 10}, {9, 515, 41, 5}};
   const std::pair<ak_dtype, ak_dtype> types[] = {{AK_F32, AK_F32}, {AK_F16, AK_F16}, {AK_BF16, AK_BF16},
                                                  {AK_F32, AK_F16}, {AK_BF16, AK_F32}};
   const char *modes[] = {"none", "half", "sparse", "zero", "one"};
@@ -995,8 +995,8 @@ void bench_cpu(bool quick) {
       emit(r);
     }
   }
-  // One query (dot products) and a server's micro-batch of 8 (the corpus packed for the GEMM, f16 → f32).
-  for (const auto [q, k] : {std::pair<int64_t, int64_t>{1, 10}, {1, 100}, {8, 10}}) {
+  // An f16 corpus (the index's default) at a server's micro-batch sizes.
+  for (const auto [q, k] : {std::pair<int64_t, int64_t>{1, 10}, {1, 100}, {4, 10}, {8, 10}, {16, 10}, {32, 10}}) {
     std::vector<float> s(q * k);
     std::vector<int32_t> id(q * k);
     ak_search_topk(AK_DEVICE_CPU, queries.data(), AK_F32, corpus16.data(), AK_F16, q, N, d, k, nullptr, s.data(),

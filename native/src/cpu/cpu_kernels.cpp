@@ -637,54 +637,53 @@ void select_row(Selector &sel, const float *scores, int64_t len, int64_t j0, con
     if (scores[j] > sel.theta && allowed(allow, j0 + j)) sel.push(scores[j], static_cast<int32_t>(j0 + j));
 }
 
-constexpr int64_t kSmallQueries = 4;   // up to this many queries, dot products beat packing the corpus
+// Up to this many queries, dot products over the corpus rows as stored beat packing the corpus for the GEMM: the
+// scan is bound by reading the corpus, which both do once (kernel_check --bench, search_f16_corpus).
+constexpr int64_t kDirectQueries = 16;
 constexpr int64_t kSearchChunk = 512;  // corpus rows per tile
+constexpr int kRowBlock = 4;           // corpus rows made f32 at once (kRowBlock·d floats of L1)
 
-// scores[qi*ldt + r] = Qf[qi] · C[j0 + r] for nq ≤ kSmallQueries f32 queries and rows r < rows; corpus rows are
-// read once per block of 4 and reused from L1 for every query.
-void small_query_scores(const float *Qf, int64_t nq, int64_t d, const void *C, ak_dtype ct, int64_t j0, int64_t rows,
-                        float *scores, int64_t ldt) {
+// out[i·ldt + r] = q_i · c_r for NQ f32 queries and NR f32 rows (each d long, d apart): NQ·NR vector accumulators
+// along the depth, then one horizontal sum each. Every (query, row) pair is summed in the same order whatever the
+// tile shape, so a query's scores do not depend on the batch it came in.
+template <int NQ, int NR>
+inline void dot_tile(const float *__restrict q, const float *__restrict c, int64_t d, float *out, int64_t ldt) {
   const int64_t dv = d / VW * VW;
-  const int64_t es = ct == AK_F32 ? 4 : 2;
-  auto load_c = [&](const char *row, int64_t p) -> vf {
-    if (ct == AK_F32) return load(reinterpret_cast<const float *>(row) + p);
-    if (ct == AK_F16) return load_f16(reinterpret_cast<const uint16_t *>(row) + p);
-    return load_bf16(reinterpret_cast<const uint16_t *>(row) + p);
-  };
-  const char *base = static_cast<const char *>(C) + j0 * d * es;
-  int64_t r = 0;
-  for (; r + 4 <= rows; r += 4) {
-    const char *c0 = base + r * d * es, *c1 = c0 + d * es, *c2 = c1 + d * es, *c3 = c2 + d * es;
-    for (int64_t qi = 0; qi < nq; ++qi) {
-      const float *qv = Qf + qi * d;
-      vf a0{}, a1{}, a2{}, a3{};
-      for (int64_t p = 0; p < dv; p += VW) {
-        const vf x = load(qv + p);
-        a0 += x * load_c(c0, p);
-        a1 += x * load_c(c1, p);
-        a2 += x * load_c(c2, p);
-        a3 += x * load_c(c3, p);
-      }
-      float s0 = hsum(a0), s1 = hsum(a1), s2 = hsum(a2), s3 = hsum(a3);
-      for (int64_t p = dv; p < d; ++p) {
-        s0 += qv[p] * load_scalar(c0, ct, p);
-        s1 += qv[p] * load_scalar(c1, ct, p);
-        s2 += qv[p] * load_scalar(c2, ct, p);
-        s3 += qv[p] * load_scalar(c3, ct, p);
-      }
-      float *out = scores + qi * ldt + r;
-      out[0] = s0, out[1] = s1, out[2] = s2, out[3] = s3;
+  vf acc[NQ][NR] = {};
+  for (int64_t p = 0; p < dv; p += VW) {
+    vf x[NQ];
+    for (int i = 0; i < NQ; ++i) x[i] = load(q + i * d + p);
+    for (int r = 0; r < NR; ++r) {
+      const vf v = load(c + r * d + p);
+      for (int i = 0; i < NQ; ++i) acc[i][r] += x[i] * v;
     }
   }
-  for (; r < rows; ++r) {
-    const char *c0 = base + r * d * es;
-    for (int64_t qi = 0; qi < nq; ++qi) {
-      const float *qv = Qf + qi * d;
-      vf a0{};
-      for (int64_t p = 0; p < dv; p += VW) a0 += load(qv + p) * load_c(c0, p);
-      float s0 = hsum(a0);
-      for (int64_t p = dv; p < d; ++p) s0 += qv[p] * load_scalar(c0, ct, p);
-      scores[qi * ldt + r] = s0;
+  for (int i = 0; i < NQ; ++i)
+    for (int r = 0; r < NR; ++r) {
+      float s = hsum(acc[i][r]);
+      for (int64_t p = dv; p < d; ++p) s += q[i * d + p] * c[r * d + p];
+      out[i * ldt + r] = s;
+    }
+}
+
+// scores[qi·ldt + r] = Qf[qi] · C[j0 + r] for nq ≤ kDirectQueries f32 queries and rows r < rows. Corpus rows are
+// made f32 kRowBlock at a time (read in place, or converted once into rowbuf) and dotted with two queries at a time.
+void direct_scores(const float *Qf, int64_t nq, int64_t d, const void *C, ak_dtype ct, int64_t j0, int64_t rows,
+                   float *rowbuf, float *scores, int64_t ldt) {
+  for (int64_t r = 0; r < rows; r += kRowBlock) {
+    const int64_t nr = std::min<int64_t>(kRowBlock, rows - r);
+    const float *c = rowbuf;
+    if (ct == AK_F32) c = static_cast<const float *>(C) + (j0 + r) * d;
+    else to_f32(C, ct, (j0 + r) * d, nr * d, rowbuf);
+    float *out = scores + r;
+    if (nr == kRowBlock) {
+      int64_t i = 0;
+      for (; i + 3 <= nq; i += 3) dot_tile<3, kRowBlock>(Qf + i * d, c, d, out + i * ldt, ldt);
+      if (i + 2 <= nq) dot_tile<2, kRowBlock>(Qf + i * d, c, d, out + i * ldt, ldt), i += 2;
+      if (i < nq) dot_tile<1, kRowBlock>(Qf + i * d, c, d, out + i * ldt, ldt);
+    } else {
+      for (int64_t i = 0; i < nq; ++i)
+        for (int64_t t = 0; t < nr; ++t) dot_tile<1, 1>(Qf + i * d, c + t * d, d, out + i * ldt + t, ldt);
     }
   }
 }
@@ -696,16 +695,16 @@ ak_status search_topk(const void *Q, ak_dtype qt, const void *C, ak_dtype ct, in
   for (int64_t i = 0; i < q * k; ++i) out_scores[i] = neg_inf, out_ids[i] = -1;
   if (k_out == 0) return AK_OK;
 
-  const bool small = q <= kSmallQueries;
+  const bool direct = q <= kDirectQueries;
   const int64_t cap = k_out + std::max<int64_t>(k_out / 2, 32);
   const int nthreads = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, (n + kSearchChunk - 1) / kSearchChunk)));
 
   // Queries in f32 for the dot-product path, or packed once into GEMM micro-panels (shared by all threads).
   Buffer<float> queries;
   const int64_t q_blocks = (q + MC - 1) / MC;
-  if (!queries.allocate(small ? q * d : q_blocks * MC * d))
+  if (!queries.allocate(direct ? q * d : q_blocks * MC * d))
     return ak::fail(AK_ERR_OUT_OF_MEMORY, "search: out of memory for %lld queries", static_cast<long long>(q));
-  if (small) {
+  if (direct) {
     to_f32(Q, qt, 0, q * d, queries.data());
   } else {
     Buffer<float> line(KC);
@@ -730,12 +729,12 @@ ak_status search_topk(const void *Q, ak_dtype qt, const void *C, ak_dtype ct, in
 #pragma omp parallel num_threads(nthreads) reduction(&& : ok)
   {
     const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-    const int64_t tile_rows = small ? q : std::min(MC, q);
+    const int64_t tile_rows = direct ? q : std::min(MC, q);
     Buffer<float> tile(tile_rows * kSearchChunk);
-    Buffer<float> packed_chunk;
+    Buffer<float> chunk_f32;  // direct: kRowBlock rows made f32; GEMM: the chunk packed into micro-panels
     Buffer<Selector> sel(q);
-    if (!small) packed_chunk.allocate(d * kSearchChunk);  // kSearchChunk is a multiple of NR
-    if (!tile || !sel || (!small && !packed_chunk)) {
+    chunk_f32.allocate(direct ? kRowBlock * d : d * kSearchChunk);  // kSearchChunk is a multiple of NR
+    if (!tile || !sel || !chunk_f32) {
       ok = false;
     } else {
       for (int64_t i = 0; i < q; ++i)
@@ -744,19 +743,19 @@ ak_status search_topk(const void *Q, ak_dtype qt, const void *C, ak_dtype ct, in
       const Operand CT = transposed_rows_of(C, ct, d);
       for (int64_t j0 = r0; j0 < r1; j0 += kSearchChunk) {
         const int64_t rows = std::min(kSearchChunk, r1 - j0);
-        if (small) {
-          small_query_scores(queries.data(), q, d, C, ct, j0, rows, tile.data(), kSearchChunk);
+        if (direct) {
+          direct_scores(queries.data(), q, d, C, ct, j0, rows, chunk_f32.data(), tile.data(), kSearchChunk);
           for (int64_t i = 0; i < q; ++i) select_row(sel.data()[i], tile.data() + i * kSearchChunk, rows, j0, allow);
           continue;
         }
         for (int64_t pc = 0; pc < d; pc += KC)
-          pack_b(CT, pc, std::min(KC, d - pc), j0, rows, packed_chunk.data() + pc * kSearchChunk);
+          pack_b(CT, pc, std::min(KC, d - pc), j0, rows, chunk_f32.data() + pc * kSearchChunk);
         for (int64_t b = 0; b < q_blocks; ++b) {
           const int64_t i0 = b * MC, mb = std::min(MC, q - i0);
           for (int64_t pc = 0; pc < d; pc += KC) {
             const int64_t kc = std::min(KC, d - pc);
             macro_kernel<false>(mb, rows, kc, queries.data() + b * MC * d + pc * MC, kc,
-                                packed_chunk.data() + pc * kSearchChunk, kc * NR, tile.data(), kSearchChunk, pc > 0);
+                                chunk_f32.data() + pc * kSearchChunk, kc * NR, tile.data(), kSearchChunk, pc > 0);
           }
           for (int64_t i = 0; i < mb; ++i) select_row(sel.data()[i0 + i], tile.data() + i * kSearchChunk, rows, j0, allow);
         }
