@@ -24,6 +24,10 @@ describe('experiment rows', () => {
     expect(row('stage1').text.steps).toBeGreaterThan(0);
     expect(row('stage1').rerank.steps).toBe(0);
     expect(row('rerank').rerank.steps).toBeGreaterThan(0);
+    const { rerank: longer, ...rerank4x } = row('rerank4x');
+    const { rerank: shorter, ...rerank } = row('rerank');
+    expect(rerank4x).toEqual(rerank);
+    expect(longer).toEqual({ ...shorter, steps: 4 * shorter.steps });
     expect(row('data10').trainFraction).toBe(0.1);
     expect(row('mini').model.preset).toBe('mini');
     expect(row('wordvec').model.wordVectors).toBe(true);
