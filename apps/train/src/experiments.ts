@@ -5,7 +5,7 @@ import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { defaultRunConfig, featureCacheFor, runTraining, type FeatureCache, type RunConfig, type RunResult } from '@aurola/train';
+import { defaultRunConfig, featureCacheFor, JUDGE_ALONE_ALPHA, runTraining, type FeatureCache, type RunConfig, type RunResult } from '@aurola/train';
 
 import { stageProgress } from './stage-progress.js';
 
@@ -77,6 +77,11 @@ function figures(r: RunResult): Record<string, number> {
     out['T2A R@1 reranked'] = r.rerank.test.reranked.t2a.r1;
     out['A2T R@1 plain'] = r.rerank.test.plain.a2t.r1;
     out['A2T R@1 reranked'] = r.rerank.test.reranked.a2t.r1;
+    const judge = r.rerank.sweep?.find((s) => s.alpha === JUDGE_ALONE_ALPHA);
+    if (judge) {
+      out['T2A R@1 judge'] = judge.test.t2a.r1;
+      out['A2T R@1 judge'] = judge.test.a2t.r1;
+    }
   }
   return out;
 }
@@ -110,7 +115,8 @@ export function experimentTable(rows: readonly RowSummary[]): string {
   const lines = [head, `|${'---|'.repeat(10)}`];
   for (const r of rows) {
     const s = r.stats;
-    const reranked = (dir: 'T2A' | 'A2T') => (s[`${dir} R@1 reranked`] ? `${pct(s[`${dir} R@1 reranked`])} (plain ${pct(s[`${dir} R@1 plain`])})` : '—');
+    const judge = (dir: 'T2A' | 'A2T') => (s[`${dir} R@1 judge`] ? `, judge alone ${pct(s[`${dir} R@1 judge`])}` : '');
+    const reranked = (dir: 'T2A' | 'A2T') => (s[`${dir} R@1 reranked`] ? `${pct(s[`${dir} R@1 reranked`])} (plain ${pct(s[`${dir} R@1 plain`])}${judge(dir)})` : '—');
     lines.push(`| ${r.row} | ${r.what} | ${r.seeds.join(',')} | ${pct(s['T2A R@1'])} | ${pct(s['T2A R@10'])} | ${pct(s['A2T R@1'])} | ${pct(s['A2T R@10'])} | ${pct(s['T2A mAP@10'])} | ${reranked('T2A')} | ${reranked('A2T')} |`);
   }
   const c = rows[0]?.chance;

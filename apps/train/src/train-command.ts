@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 
 import { parse as parseYaml } from 'yaml';
 
-import { defaultRunConfig, exportRun, runTraining, STAGES, type RunConfig, type StageName } from '@aurola/train';
+import { defaultRunConfig, exportRun, JUDGE_ALONE_ALPHA, runTraining, STAGES, type RerankEvaluation, type RunConfig, type StageName } from '@aurola/train';
 
 import { stageProgress } from './stage-progress.js';
 
@@ -123,9 +123,23 @@ export async function trainCommand(args: string[]): Promise<number> {
     const r = result.rerank;
     out.push(line('final T2A', r.test.plain.t2a), line('final T2A +rerank', r.test.reranked.t2a), line('final A2T', r.test.plain.a2t), line('final A2T +rerank', r.test.reranked.a2t));
     out.push(`  α (validation): t2a ${r.alpha.t2a}, a2t ${r.alpha.a2t}`);
+    // Older metrics.json files (read back for a finished run) have no sweep.
+    if (r.sweep) out.push(...alphaSweepLines(r.sweep));
   }
   process.stdout.write(`${out.join('\n')}\n`);
   return 0;
+}
+
+/** The re-ranking α sweep as lines of R@1 (%) per α, validation and test; only validation chooses α. */
+export function alphaSweepLines(sweep: RerankEvaluation['sweep']): string[] {
+  const pct = (x: number) => (100 * x).toFixed(1).padStart(8);
+  return [
+    '  α sweep, R@1 %        val T2A  val A2T test T2A test A2T   (validation chooses α; test is only read)',
+    ...sweep.map((s) => {
+      const name = s.alpha === JUDGE_ALONE_ALPHA ? `${s.alpha} (judge alone)` : String(s.alpha);
+      return `    α ${name.padEnd(18)}${pct(s.validation.t2a.r1)} ${pct(s.validation.a2t.r1)} ${pct(s.test.t2a.r1)} ${pct(s.test.a2t.r1)}`;
+    }),
+  ];
 }
 
 export const EXPORT_USAGE = `usage: aurola-train export --run DIR --out MODEL_DIR

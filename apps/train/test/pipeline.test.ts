@@ -9,11 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWav } from '@aurola/audio';
 import { OnnxMllmBackbone } from '@aurola/backbone';
 import { readManifest } from '@aurola/data';
-import { defaultRunConfig, runTraining } from '@aurola/train';
+import { defaultRunConfig, JUDGE_ALONE_ALPHA, runTraining } from '@aurola/train';
 
 import { runDataBuild } from '../src/data/build.js';
 import { evalCommand } from '../src/eval-command.js';
-import { exportCommand, trainCommand } from '../src/train-command.js';
+import { alphaSweepLines, exportCommand, trainCommand } from '../src/train-command.js';
 
 const SR = 16000;
 const root = mkdtempSync(join(tmpdir(), 'aurola-pipeline-'));
@@ -71,6 +71,19 @@ describe('the whole pipeline in miniature', () => {
     expect(result.test.a2t.r5).toBeGreaterThan(3 * 5 * result.test.a2t.chanceR1);
     expect(result.rerank).toBeDefined();
     expect(result.rerank!.test.reranked.t2a.r1).toBeGreaterThan(3 * result.test.t2a.chanceR1);
+    // The α sweep: every α of the grid and the judge alone; α 0 is the plain ranking, the chosen α the result.
+    const sweep = result.rerank!.sweep;
+    expect(sweep.map((s) => s.alpha)).toEqual([0, 0.1, 0.3, 1, JUDGE_ALONE_ALPHA]);
+    expect(sweep[0]!.test).toEqual(result.rerank!.test.plain);
+    for (const dir of ['t2a', 'a2t'] as const) {
+      expect(sweep.find((s) => s.alpha === result.rerank!.alpha[dir])!.test[dir]).toEqual(result.rerank!.test.reranked[dir]);
+      // Re-ranking only reorders the top 5: R@5 is the same at every α.
+      for (const s of sweep) expect(s.test[dir].r5).toBe(result.rerank!.test.plain[dir].r5);
+      // The chosen α is the best on validation.
+      const chosen = sweep.find((s) => s.alpha === result.rerank!.alpha[dir])!.validation[dir].r1;
+      for (const s of sweep.filter((x) => x.alpha !== JUDGE_ALONE_ALPHA)) expect(s.validation[dir].r1).toBeLessThanOrEqual(chosen);
+    }
+    expect(alphaSweepLines(sweep)).toHaveLength(1 + sweep.length);
 
     // The exported directory is a working model for the runtime, carrying the α chosen on validation.
     const backbone = await OnnxMllmBackbone.load(result.modelDir, { threads: 1 });

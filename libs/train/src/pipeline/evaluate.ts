@@ -83,10 +83,18 @@ async function rerankData(ctx: RunContext, e: Embedded, k: number): Promise<{ t2
 const fusedMetrics = (x: DirectionData, alpha: number): RetrievalMetrics =>
   retrievalMetrics(fuseRerank(x.scores, x.queries, x.gallery, x.top, x.pYes, alpha), x.queries, x.gallery, x.relevant);
 
+/** α large enough that p(Yes) alone orders the top K (the embedding score only breaks ties): the judge on its own. */
+export const JUDGE_ALONE_ALPHA = 100;
+
 export interface RerankEvaluation {
   /** α per direction, chosen on validation. */
   alpha: { t2a: number; a2t: number };
   test: { plain: BothDirections; reranked: BothDirections };
+  /**
+   * Every α of the grid, and JUDGE_ALONE_ALPHA, on validation and on test — to read how strong the judge is and
+   * what the best α in hindsight would give. Only `alpha` (chosen on validation) is a result.
+   */
+  sweep: { alpha: number; validation: BothDirections; test: BothDirections }[];
 }
 
 /** Re-ranking of the top `k`: α per direction from `grid` chosen on `validation`, then test with and without it. */
@@ -94,11 +102,14 @@ export async function evaluateWithRerank(ctx: RunContext, validation: readonly C
   const val = await rerankData(ctx, await embedSplit(ctx, validation), k);
   const alpha = { t2a: chooseAlpha(grid, (a) => fusedMetrics(val.t2a, a)).alpha, a2t: chooseAlpha(grid, (a) => fusedMetrics(val.a2t, a)).alpha };
   const t = await rerankData(ctx, await embedSplit(ctx, test), k);
+  const both = (x: { t2a: DirectionData; a2t: DirectionData }, a: number): BothDirections => ({ t2a: fusedMetrics(x.t2a, a), a2t: fusedMetrics(x.a2t, a) });
+  const sweepAlphas = [...new Set([...grid, JUDGE_ALONE_ALPHA])].sort((a, b) => a - b);
   return {
     alpha,
     test: {
-      plain: { t2a: fusedMetrics(t.t2a, 0), a2t: fusedMetrics(t.a2t, 0) },
+      plain: both(t, 0),
       reranked: { t2a: fusedMetrics(t.t2a, alpha.t2a), a2t: fusedMetrics(t.a2t, alpha.a2t) },
     },
+    sweep: sweepAlphas.map((a) => ({ alpha: a, validation: both(val, a), test: both(t, a) })),
   };
 }
