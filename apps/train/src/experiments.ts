@@ -55,6 +55,16 @@ export const EXPERIMENT_ROWS: readonly ExperimentRow[] = [
       c.rerank.steps = 400;
     },
   },
+  {
+    name: 'rerankNear',
+    what: 'Hybrid-NCE + stage 1 + re-ranker with the nearest other caption as its negatives, same kind of sound or not',
+    apply: (c) => {
+      hybrid(c);
+      stage1(c);
+      c.rerank.steps = 100;
+      c.rerank.negatives = 'nearest';
+    },
+  },
   { name: 'data10', what: 'Hybrid-NCE + stage 1, 10 % of the training clips', apply: (c) => (hybrid(c), stage1(c), (c.trainFraction = 0.1)) },
   { name: 'data30', what: 'Hybrid-NCE + stage 1, 30 % of the training clips', apply: (c) => (hybrid(c), stage1(c), (c.trainFraction = 0.3)) },
   { name: 'wordvec', what: 'Hybrid-NCE + stage 1, word embeddings from projected word vectors', apply: (c) => (hybrid(c), stage1(c), (c.model.wordVectors = true)) },

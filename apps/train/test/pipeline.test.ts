@@ -146,7 +146,7 @@ describe('the whole pipeline in miniature', () => {
     const config = join(root, 'staged.yaml');
     const stage = (steps: number, pairs: number) => [`  steps: ${steps}`, `  batchPairs: ${pairs}`, '  checkpointEvery: 3', '  validateEvery: 0'];
     const yaml = ['# a run config in YAML', 'model:', '  preset: tiny', '  maxWords: 400', '  nMels: 40', '  maxDurationS: 4', 'threads: 2'];
-    yaml.push('text:', ...stage(4, 8), 'retrieval:', ...stage(3, 8), 'rerank:', ...stage(2, 4));
+    yaml.push('text:', ...stage(4, 8), 'retrieval:', ...stage(3, 8), 'rerank:', ...stage(2, 4), '  negatives: nearest');
     yaml.push('eval:', '  rerankK: 3', '  alphaGrid: [0, 1]', '  maxClips: 12', '  validationClips: 12');
     writeFileSync(config, `${yaml.join('\n')}\n`);
     // An AudioCaps-format caption file whose words the corpus never uses: stage 1 must read it.
@@ -188,6 +188,18 @@ describe('the whole pipeline in miniature', () => {
     expect(existsSync(join(run, 'rerank'))).toBe(false);
     expect(Array.from(await embed(join(run, 'model')))).not.toEqual(Array.from(await embed(exported)));
 
+    // The re-ranker's hard negatives, mined the `nearest` way: another clip, whose short caption is not the clip's.
+    expect(await trainCommand(['rerank', ...args])).toBe(0);
+    const trainClips = (await readManifest(manifest)).filter((r) => r.split === 'train');
+    const negatives = JSON.parse(readFileSync(join(run, 'rerank', 'negatives.json'), 'utf8')) as number[];
+    expect(negatives).toHaveLength(trainClips.length);
+    negatives.forEach((j, i) => {
+      expect(j).not.toBe(i);
+      expect(trainClips[j]!.captionShort).not.toBe(trainClips[i]!.captionShort);
+    });
+    // Unlike `other-tag`, the nearest may be the same kind of sound (six kinds here: some of 84 nearest are).
+    expect(negatives.some((j, i) => trainClips[j]!.tags[0] === trainClips[i]!.tags[0])).toBe(true);
+
     await expect(trainCommand(['align', ...args])).rejects.toThrow(/unknown stage "align" \(stages: text, retrieval, rerank\)/);
     const bad = join(root, 'bad.yml');
     writeFileSync(bad, 'retrieval:\n  lamda: 0.3\n');
@@ -196,6 +208,10 @@ describe('the whole pipeline in miniature', () => {
     await expect(trainCommand(['--manifest', manifest, '--out', run, '--config', bad])).rejects.toThrow(/^.*bad\.yml: /);
     writeFileSync(bad, 'retrieval:\n  lambda: high\n');
     await expect(trainCommand(['--manifest', manifest, '--out', run, '--config', bad])).rejects.toThrow(/config\.retrieval\.lambda must be a number, got "high"/);
+    const runConfig = readFileSync(join(run, 'config.json'), 'utf8');
+    writeFileSync(bad, 'rerank:\n  negatives: random\n');
+    await expect(trainCommand(['--manifest', manifest, '--out', run, '--config', bad])).rejects.toThrow(/rerank\.negatives must be one of other-tag, nearest, got "random"/);
+    expect(readFileSync(join(run, 'config.json'), 'utf8')).toBe(runConfig);
     await expect(exportCommand(['--run', join(root, 'library'), '--out', join(root, 'nowhere')])).rejects.toThrow(/is not a training run \(config\.json/);
   });
 

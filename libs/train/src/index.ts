@@ -23,11 +23,13 @@ export { lineChartSvg, runningMean, writeTrainingPlots, type LineChart, type Ser
 export { defaultRunConfig, exportRun, featureCacheFor, runTraining, STAGES, type RunConfig, type RunOptions, type RunResult, type StageName } from './pipeline/run.js';
 export {
   embedSequences,
+  RERANK_NEGATIVES,
   stageTiming,
   trainRerank,
   trainRetrieval,
   trainText,
   type HybridNceSettings,
+  type RerankNegatives,
   type RunContext,
   type StageSettings,
   type StageTiming,

@@ -20,7 +20,18 @@ import { FeatureCache, loadCorpus, vocabularyOf, type CorpusClip } from './corpu
 import { evaluateSplit, evaluateWithRerank, type RerankEvaluation } from './evaluate.js';
 import { writeTrainingPlots } from './plots.js';
 import { initEmbeddingFromWordVectors } from './word-init.js';
-import { stageTiming, trainRerank, trainRetrieval, trainText, type HybridNceSettings, type RunContext, type StageSettings, type StageTiming } from './stages.js';
+import {
+  RERANK_NEGATIVES,
+  stageTiming,
+  trainRerank,
+  trainRetrieval,
+  trainText,
+  type HybridNceSettings,
+  type RerankNegatives,
+  type RunContext,
+  type StageSettings,
+  type StageTiming,
+} from './stages.js';
 
 export interface RunConfig {
   manifest: string;
@@ -45,8 +56,11 @@ export interface RunConfig {
    */
   text: Omit<StageSettings, 'seed'> & { tau: number; audiocaps: string; nli: string };
   retrieval: Omit<StageSettings, 'seed'> & HybridNceSettings;
-  /** `clips`: the training clips the re-ranker learns from (drawn by the seed), among which its hard negatives are mined. */
-  rerank: Omit<StageSettings, 'seed'> & { clips: number };
+  /**
+   * `clips`: the training clips the re-ranker learns from (drawn by the seed), among which its hard negatives are
+   * mined; `negatives`: how (RerankNegatives).
+   */
+  rerank: Omit<StageSettings, 'seed'> & { clips: number; negatives: RerankNegatives };
   eval: { rerankK: number; alphaGrid: number[]; maxClips: number; validationClips: number };
 }
 
@@ -72,7 +86,7 @@ export function defaultRunConfig(manifest: string): RunConfig {
     microBatch: 64,
     text: { ...stage(300, 64, 3e-4), tau: 0.05, audiocaps: '', nli: '' },
     retrieval: { ...stage(2000, 64, 3e-4), tau: 0.05, alpha: 1, lambda: 0.2, beta: 0.1, direction: 'a2t', detachWeights: false },
-    rerank: { ...stage(300, 32, 1e-4), clips: 4000 },
+    rerank: { ...stage(300, 32, 1e-4), clips: 4000, negatives: 'other-tag' },
     eval: { rerankK: 10, alphaGrid: [0, 0.05, 0.1, 0.2, 0.5, 1], maxClips: 500, validationClips: 200 },
   };
 }
@@ -155,9 +169,13 @@ function modelConfigOf(config: RunConfig, arch: DecoderArchitecture): ModelConfi
 }
 
 export async function runTraining(config: RunConfig, runDir: string, { onStageStart, onStep, features }: RunOptions = {}): Promise<RunResult> {
+  // Checked before config.json is written, so that a bad setting never replaces a run's own.
+  if (!(config.trainFraction > 0 && config.trainFraction <= 1)) throw new RangeError(`trainFraction must be in (0, 1], got ${config.trainFraction}`);
+  if (config.rerank.negatives !== undefined && !RERANK_NEGATIVES.includes(config.rerank.negatives)) {
+    throw new RangeError(`rerank.negatives must be one of ${RERANK_NEGATIVES.join(', ')}, got ${JSON.stringify(config.rerank.negatives)}`);
+  }
   await mkdir(runDir, { recursive: true });
   await writeFile(join(runDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
-  if (!(config.trainFraction > 0 && config.trainFraction <= 1)) throw new RangeError(`trainFraction must be in (0, 1], got ${config.trainFraction}`);
   const train = sampleFraction(await loadCorpus(config.manifest, 'train'), config.trainFraction, `${config.seed}/train-fraction`);
   const validation = subsample(await loadCorpus(config.manifest, 'validation'), config.eval.maxClips);
   const testAll = await loadCorpus(config.manifest, 'test');
@@ -230,9 +248,11 @@ export async function runTraining(config: RunConfig, runDir: string, { onStageSt
     if (unseen.length >= 2) result.zeroShot = await evaluateSplit(ctx, unseen);
     if (config.rerank.steps > 0) {
       // Mining scores every pair of the clips the stage uses: a seeded subset keeps that quadratic cost bounded.
-      const { clips: rerankClips, ...rerankStage } = config.rerank;
+      // Runs written before `negatives` was a setting mined other-tag negatives.
+      const { clips: rerankClips, negatives = 'other-tag', ...rerankStage } = config.rerank;
       const rerankTrain = sampleFraction(train, Math.min(1, rerankClips / train.length), `${seed}/rerank-clips`);
-      losses.rerank = (await trainRerank(ctx, join(runDir, 'rerank'), rerankTrain, { ...rerankStage, seed }, { tau, alpha, lambda, beta, direction, detachWeights })).finalLoss;
+      const nce = { tau, alpha, lambda, beta, direction, detachWeights };
+      losses.rerank = (await trainRerank(ctx, join(runDir, 'rerank'), rerankTrain, { ...rerankStage, seed }, nce, negatives)).finalLoss;
       await timeStage('rerank', rerankTrain.length);
       await writeTrainingPlots(runDir);
       result.rerank = await evaluateWithRerank(ctx, validation, test, config.eval.rerankK, config.eval.alphaGrid);

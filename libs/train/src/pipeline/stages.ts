@@ -212,18 +212,29 @@ export async function embedSequences(ctx: RunContext, sequences: readonly Prompt
   return out;
 }
 
-/** For each clip, the index of the most similar other clip (by its short caption) with another first tag. */
-async function mineHardNegatives(ctx: RunContext, clips: readonly CorpusClip[]): Promise<number[]> {
+/**
+ * How the re-ranker's hard negatives are mined, for each clip, among the stage's clips, by the similarity of the
+ * clip's audio to their short captions:
+ * - `other-tag`: the nearest clip with another first tag (never one of the same kind of sound);
+ * - `nearest`: the nearest clip whose short caption differs from the clip's own — often the same kind of sound,
+ *   told apart by what the captions add (duration, loudness, pitch, what is said), as among retrieval's top K.
+ */
+export const RERANK_NEGATIVES = ['other-tag', 'nearest'] as const;
+export type RerankNegatives = (typeof RERANK_NEGATIVES)[number];
+
+/** For each clip, the index of its hard negative under `rule`. */
+async function mineHardNegatives(ctx: RunContext, clips: readonly CorpusClip[], rule: RerankNegatives): Promise<number[]> {
   const d = ctx.model.arch.hiddenSize;
   const audio = await embedSequences(ctx, await Promise.all(clips.map(async (c) => audioSequence(ctx.prompts, await ctx.features.of(c.audio)))));
   const text = await embedSequences(ctx, clips.map((c) => textSequence(ctx.prompts, c.captions[1])));
   const n = clips.length;
   const scores = similarity({ data: audio, rows: n, cols: d }, { data: text, rows: n, cols: d });
+  const excluded = rule === 'other-tag' ? (a: CorpusClip, b: CorpusClip) => a.firstTag === b.firstTag : (a: CorpusClip, b: CorpusClip) => a.captions[1] === b.captions[1];
   return clips.map((clip, i) => {
     let best = (i + 1) % n;
     let bestScore = -Infinity;
     for (let j = 0; j < n; j++) {
-      if (j === i || clips[j]!.firstTag === clip.firstTag) continue;
+      if (j === i || excluded(clip, clips[j]!)) continue;
       if (scores[i * n + j]! > bestScore) [best, bestScore] = [j, scores[i * n + j]!];
     }
     return best;
@@ -235,7 +246,7 @@ async function mineHardNegatives(ctx: RunContext, clips: readonly CorpusClip[]):
  * contrastive loss of stage 2 runs beside it on the same clips, so that one model keeps both its embeddings and its
  * yes/no head (aurola-mini is one model directory for both).
  */
-export async function trainRerank(ctx: RunContext, dir: string, clips: readonly CorpusClip[], settings: StageSettings, nce: HybridNceSettings) {
+export async function trainRerank(ctx: RunContext, dir: string, clips: readonly CorpusClip[], settings: StageSettings, nce: HybridNceSettings, negativesRule: RerankNegatives) {
   // Mined once with the model the stage starts from, and kept, so that a resumed stage uses the same negatives.
   let negatives: number[] | undefined;
   const minedFile = join(dir, 'negatives.json');
@@ -243,7 +254,7 @@ export async function trainRerank(ctx: RunContext, dir: string, clips: readonly 
     try {
       return JSON.parse(await readFile(minedFile, 'utf8')) as number[];
     } catch {
-      const found = await mineHardNegatives(ctx, clips);
+      const found = await mineHardNegatives(ctx, clips, negativesRule);
       await mkdir(dir, { recursive: true });
       await writeFile(minedFile, JSON.stringify(found));
       return found;
