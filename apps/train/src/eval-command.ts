@@ -55,11 +55,12 @@ function count(name: string, value: string | undefined, fallback: number): numbe
 
 export function formatEvaluation(e: BackboneEvaluation, skipped: number): string {
   const line = (name: string, m: RetrievalMetrics) =>
-    `  ${name.padEnd(14)} R@1 ${(100 * m.r1).toFixed(1).padStart(5)}  R@5 ${(100 * m.r5).toFixed(1).padStart(5)}  R@10 ${(100 * m.r10).toFixed(1).padStart(5)}  mAP@10 ${(100 * m.mAP10).toFixed(1).padStart(5)}  median rank ${m.medianRank}  (chance R@1 ${(100 * m.chanceR1).toFixed(2)})`;
+    `  ${name.padEnd(16)} R@1 ${(100 * m.r1).toFixed(1).padStart(5)}  R@5 ${(100 * m.r5).toFixed(1).padStart(5)}  R@10 ${(100 * m.r10).toFixed(1).padStart(5)}  mAP@10 ${(100 * m.mAP10).toFixed(1).padStart(5)}  median rank ${m.medianRank}  (chance R@1 ${(100 * m.chanceR1).toFixed(2)})`;
   const out = [`${e.clips} clips, ${e.captions} captions${skipped ? ` (${skipped} clips left out: audio missing or unreadable)` : ''}`, line('T2A', e.plain.t2a), line('A2T', e.plain.a2t)];
   if (e.reranked) {
     out.push(line(`T2A +rerank`, e.reranked.t2a), line(`A2T +rerank`, e.reranked.a2t));
-    out.push(`  re-ranked the top ${e.reranked.k} with α t2a ${e.reranked.alpha.t2a}, a2t ${e.reranked.alpha.a2t} (from the model directory)`);
+    out.push(line('T2A judge alone', e.reranked.judgeAlone.t2a), line('A2T judge alone', e.reranked.judgeAlone.a2t));
+    out.push(`  re-ranked the top ${e.reranked.k} with α t2a ${e.reranked.alpha.t2a}, a2t ${e.reranked.alpha.a2t} (from the model directory); judge alone: the top ${e.reranked.k} ordered by p(Yes) only`);
   }
   return `${out.join('\n')}\n`;
 }

@@ -5,7 +5,8 @@ import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { defaultRunConfig, featureCacheFor, JUDGE_ALONE_ALPHA, runTraining, type FeatureCache, type RunConfig, type RunResult } from '@aurola/train';
+import { JUDGE_ALONE_ALPHA } from '@aurola/retrieval';
+import { defaultRunConfig, featureCacheFor, runTraining, type FeatureCache, type RunConfig, type RunResult } from '@aurola/train';
 
 import { stageProgress } from './stage-progress.js';
 

@@ -5,7 +5,8 @@ import { parseArgs } from 'node:util';
 
 import { parse as parseYaml } from 'yaml';
 
-import { defaultRunConfig, exportRun, JUDGE_ALONE_ALPHA, runTraining, STAGES, type RerankEvaluation, type RunConfig, type StageName } from '@aurola/train';
+import { JUDGE_ALONE_ALPHA } from '@aurola/retrieval';
+import { defaultRunConfig, exportRun, runTraining, STAGES, type RerankEvaluation, type RunConfig, type StageName } from '@aurola/train';
 
 import { stageProgress } from './stage-progress.js';
 

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWav } from '@aurola/audio';
 import { OnnxMllmBackbone } from '@aurola/backbone';
 import { readManifest } from '@aurola/data';
-import { defaultRunConfig, JUDGE_ALONE_ALPHA, runTraining } from '@aurola/train';
+import { JUDGE_ALONE_ALPHA } from '@aurola/retrieval';
+import { defaultRunConfig, runTraining } from '@aurola/train';
 
 import { runDataBuild } from '../src/data/build.js';
 import { evalCommand } from '../src/eval-command.js';
@@ -117,6 +118,12 @@ describe('the whole pipeline in miniature', () => {
       expect(Math.abs(evaluated.reranked[dir].r5 - result.rerank!.test.reranked[dir].r5)).toBeLessThanOrEqual(1 / n + 1e-9);
     }
     expect(evaluated.reranked.alpha).toEqual(result.rerank!.alpha);
+    // The judge alone reorders the top 5 only, like the training app's sweep at the same α.
+    const judgeSweep = result.rerank!.sweep.find((s) => s.alpha === JUDGE_ALONE_ALPHA)!.test;
+    for (const dir of ['t2a', 'a2t'] as const) {
+      expect(evaluated.reranked.judgeAlone[dir].r5).toBe(evaluated.plain[dir].r5);
+      expect(Math.abs(evaluated.reranked.judgeAlone[dir].r1 - judgeSweep[dir].r1)).toBeLessThanOrEqual(2 / n + 1e-9);
+    }
 
     // The same clips as an AudioCaps-format set (CSV + a folder of <youtube_id>_<start>.wav) give the same figures.
     const audiocaps = join(root, 'audiocaps');

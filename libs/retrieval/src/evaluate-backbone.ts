@@ -7,7 +7,7 @@ import { similarity } from '@aurola/kernels';
 
 import { evaluateEmbeddings, type BothDirections } from './evaluate.js';
 import { retrievalMetrics } from './metrics.js';
-import { fuseRerank, topK } from './rerank.js';
+import { fuseRerank, JUDGE_ALONE_ALPHA, topK } from './rerank.js';
 
 export interface EvalClip {
   /** 16 kHz mono PCM. */
@@ -29,7 +29,8 @@ export interface BackboneEvaluation {
   clips: number;
   captions: number;
   plain: BothDirections;
-  reranked?: BothDirections & { alpha: { t2a: number; a2t: number }; k: number };
+  /** With α per direction; `judgeAlone`: the same top K ordered by p(Yes) alone (JUDGE_ALONE_ALPHA). */
+  reranked?: BothDirections & { alpha: { t2a: number; a2t: number }; k: number; judgeAlone: BothDirections };
 }
 
 export async function evaluateBackbone(backbone: Backbone, clips: readonly EvalClip[], opts: BackboneEvalOptions = {}): Promise<BackboneEvaluation> {
@@ -70,12 +71,9 @@ export async function evaluateBackbone(backbone: Backbone, clips: readonly EvalC
     const a2tTop = topK(a2tScores, A.rows, T.rows, k);
     const kT = a2tTop.length / A.rows;
     const a2tYes = await backbone.scorePairs(Array.from(a2tTop, (caption, i) => ({ text: captions[caption]!, audio: clips[Math.floor(i / kT)]!.audio })), 'a2t');
-    result.reranked = {
-      alpha,
-      k,
-      t2a: retrievalMetrics(fuseRerank(t2aScores, T.rows, A.rows, t2aTop, t2aYes, alpha.t2a), T.rows, A.rows, (q) => [clipOfCaption[q]!]),
-      a2t: retrievalMetrics(fuseRerank(a2tScores, A.rows, T.rows, a2tTop, a2tYes, alpha.a2t), A.rows, T.rows, (q) => captionsOf[q]!),
-    };
+    const t2a = (a: number) => retrievalMetrics(fuseRerank(t2aScores, T.rows, A.rows, t2aTop, t2aYes, a), T.rows, A.rows, (q) => [clipOfCaption[q]!]);
+    const a2t = (a: number) => retrievalMetrics(fuseRerank(a2tScores, A.rows, T.rows, a2tTop, a2tYes, a), A.rows, T.rows, (q) => captionsOf[q]!);
+    result.reranked = { alpha, k, t2a: t2a(alpha.t2a), a2t: a2t(alpha.a2t), judgeAlone: { t2a: t2a(JUDGE_ALONE_ALPHA), a2t: a2t(JUDGE_ALONE_ALPHA) } };
   }
   return result;
 }

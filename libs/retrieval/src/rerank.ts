@@ -4,6 +4,12 @@
 // and α is chosen on validation queries, then applied unchanged to test.
 import type { RetrievalMetrics } from './metrics.js';
 
+/**
+ * An α large enough that p(Yes) alone orders the top K (the embedding score only breaks ties): evaluating with it
+ * measures the judge on its own, which says what re-ranking can add at any α.
+ */
+export const JUDGE_ALONE_ALPHA = 100;
+
 /** The top-k gallery indices of each query row, best first (ties → lower index). */
 export function topK(scores: Float32Array, queries: number, gallery: number, k: number): Int32Array {
   const kk = Math.min(k, gallery);

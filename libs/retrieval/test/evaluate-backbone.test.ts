@@ -44,7 +44,7 @@ describe('evaluateBackbone', () => {
     expect(result.reranked).toBeUndefined();
   });
 
-  it('re-ranks the top K by p(Yes): α 0 changes nothing; a huge α orders the top K by p(Yes) alone', async () => {
+  it('re-ranks the top K by p(Yes): α 0 changes nothing; a huge α, and the judge-alone figures, order the top K by p(Yes) alone', async () => {
     const k = 3;
     const none = await evaluateBackbone(backbone, clips, { rerankK: k, alpha: { t2a: 0, a2t: 0 } });
     expect(none.reranked!.t2a).toEqual(none.plain.t2a);
@@ -71,6 +71,9 @@ describe('evaluateBackbone', () => {
       if (best === owner[q]) hits++;
     }
     expect(judged.reranked!.t2a.r1).toBeCloseTo(hits / captions.length, 10);
+    // Every re-ranked evaluation reports the judge alone too, whatever its own α.
+    expect(none.reranked!.judgeAlone.t2a.r1).toBeCloseTo(hits / captions.length, 10);
+    expect(none.reranked!.judgeAlone.a2t).toEqual(judged.reranked!.a2t);
     expect(judged.reranked!.k).toBe(k);
   });
 

@@ -17,7 +17,7 @@ export { contrastiveStep, yesNoStep, type ContrastiveOptions, type StepOptions }
 export { audioSequence, rerankSequence, textSequence } from './prompts.js';
 export { MINI_ARCH, SMALL_ARCH } from './presets.js';
 export { FeatureCache, loadCorpus, vocabularyOf, type CorpusClip } from './pipeline/corpus.js';
-export { evaluateSplit, evaluateWithRerank, JUDGE_ALONE_ALPHA, type RerankEvaluation } from './pipeline/evaluate.js';
+export { evaluateSplit, evaluateWithRerank, type RerankEvaluation } from './pipeline/evaluate.js';
 export { initEmbeddingFromWordVectors } from './pipeline/word-init.js';
 export { lineChartSvg, runningMean, writeTrainingPlots, type LineChart, type Series } from './pipeline/plots.js';
 export { defaultRunConfig, exportRun, featureCacheFor, runTraining, STAGES, type RunConfig, type RunOptions, type RunResult, type StageName } from './pipeline/run.js';

@@ -1,7 +1,7 @@
 // Evaluation of aurola's model on a split: exact full-gallery ranking in both directions (each clip's long
 // description and short caption are its captions; an A2T hit is the better of the two), then bidirectional
 // re-ranking of the top K with p(Yes), α per direction chosen on validation and applied unchanged to test.
-import { chooseAlpha, evaluateEmbeddings, fuseRerank, retrievalMetrics, topK, type BothDirections, type RetrievalMetrics } from '@aurola/retrieval';
+import { chooseAlpha, evaluateEmbeddings, fuseRerank, JUDGE_ALONE_ALPHA, retrievalMetrics, topK, type BothDirections, type RetrievalMetrics } from '@aurola/retrieval';
 import { similarity } from '@aurola/kernels';
 
 import { packBatch, type PromptSequence } from '../batch.js';
@@ -82,9 +82,6 @@ async function rerankData(ctx: RunContext, e: Embedded, k: number): Promise<{ t2
 
 const fusedMetrics = (x: DirectionData, alpha: number): RetrievalMetrics =>
   retrievalMetrics(fuseRerank(x.scores, x.queries, x.gallery, x.top, x.pYes, alpha), x.queries, x.gallery, x.relevant);
-
-/** α large enough that p(Yes) alone orders the top K (the embedding score only breaks ties): the judge on its own. */
-export const JUDGE_ALONE_ALPHA = 100;
 
 export interface RerankEvaluation {
   /** α per direction, chosen on validation. */
