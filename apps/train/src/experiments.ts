@@ -66,6 +66,16 @@ export const EXPERIMENT_ROWS: readonly ExperimentRow[] = [
       c.rerank.negatives = 'nearest';
     },
   },
+  {
+    name: 'rerankCand',
+    what: "Hybrid-NCE + stage 1 + re-ranker whose yes and no examples share the candidate (the negative's query), not the query",
+    apply: (c) => {
+      hybrid(c);
+      stage1(c);
+      c.rerank.steps = 100;
+      c.rerank.pairShare = 'candidate';
+    },
+  },
   { name: 'data10', what: 'Hybrid-NCE + stage 1, 10 % of the training clips', apply: (c) => (hybrid(c), stage1(c), (c.trainFraction = 0.1)) },
   { name: 'data30', what: 'Hybrid-NCE + stage 1, 30 % of the training clips', apply: (c) => (hybrid(c), stage1(c), (c.trainFraction = 0.3)) },
   { name: 'wordvec', what: 'Hybrid-NCE + stage 1, word embeddings from projected word vectors', apply: (c) => (hybrid(c), stage1(c), (c.model.wordVectors = true)) },

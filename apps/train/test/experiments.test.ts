@@ -30,6 +30,8 @@ describe('experiment rows', () => {
     expect(longer).toEqual({ ...shorter, steps: 4 * shorter.steps });
     expect(row('rerank').rerank.negatives).toBe('other-tag');
     expect(row('rerankNear')).toEqual({ ...row('rerank'), rerank: { ...row('rerank').rerank, negatives: 'nearest' } });
+    expect(row('rerank').rerank.pairShare).toBe('query');
+    expect(row('rerankCand')).toEqual({ ...row('rerank'), rerank: { ...row('rerank').rerank, pairShare: 'candidate' } });
     expect(row('data10').trainFraction).toBe(0.1);
     expect(row('mini').model.preset).toBe('mini');
     expect(row('wordvec').model.wordVectors).toBe(true);

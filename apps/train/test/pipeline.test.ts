@@ -218,6 +218,8 @@ describe('the whole pipeline in miniature', () => {
     const runConfig = readFileSync(join(run, 'config.json'), 'utf8');
     writeFileSync(bad, 'rerank:\n  negatives: random\n');
     await expect(trainCommand(['--manifest', manifest, '--out', run, '--config', bad])).rejects.toThrow(/rerank\.negatives must be one of other-tag, nearest, got "random"/);
+    writeFileSync(bad, 'rerank:\n  pairShare: both\n');
+    await expect(trainCommand(['--manifest', manifest, '--out', run, '--config', bad])).rejects.toThrow(/rerank\.pairShare must be one of query, candidate, got "both"/);
     expect(readFileSync(join(run, 'config.json'), 'utf8')).toBe(runConfig);
     await expect(exportCommand(['--run', join(root, 'library'), '--out', join(root, 'nowhere')])).rejects.toThrow(/is not a training run \(config\.json/);
   });

@@ -23,13 +23,18 @@ export { lineChartSvg, runningMean, writeTrainingPlots, type LineChart, type Ser
 export { defaultRunConfig, exportRun, featureCacheFor, runTraining, STAGES, type RunConfig, type RunOptions, type RunResult, type StageName } from './pipeline/run.js';
 export {
   embedSequences,
+  judgeExamples,
   RERANK_NEGATIVES,
+  RERANK_PAIR_SHARES,
   stageTiming,
   trainRerank,
   trainRetrieval,
   trainText,
   type HybridNceSettings,
+  type JudgeExample,
   type RerankNegatives,
+  type RerankPairShare,
+  type RerankPairing,
   type RunContext,
   type StageSettings,
   type StageTiming,

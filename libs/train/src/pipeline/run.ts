@@ -22,12 +22,13 @@ import { writeTrainingPlots } from './plots.js';
 import { initEmbeddingFromWordVectors } from './word-init.js';
 import {
   RERANK_NEGATIVES,
+  RERANK_PAIR_SHARES,
   stageTiming,
   trainRerank,
   trainRetrieval,
   trainText,
   type HybridNceSettings,
-  type RerankNegatives,
+  type RerankPairing,
   type RunContext,
   type StageSettings,
   type StageTiming,
@@ -58,9 +59,9 @@ export interface RunConfig {
   retrieval: Omit<StageSettings, 'seed'> & HybridNceSettings;
   /**
    * `clips`: the training clips the re-ranker learns from (drawn by the seed), among which its hard negatives are
-   * mined; `negatives`: how (RerankNegatives).
+   * mined; `negatives`: how (RerankNegatives); `pairShare`: what an item's yes and no pairs share (RerankPairShare).
    */
-  rerank: Omit<StageSettings, 'seed'> & { clips: number; negatives: RerankNegatives };
+  rerank: Omit<StageSettings, 'seed'> & { clips: number } & RerankPairing;
   eval: { rerankK: number; alphaGrid: number[]; maxClips: number; validationClips: number };
 }
 
@@ -86,7 +87,7 @@ export function defaultRunConfig(manifest: string): RunConfig {
     microBatch: 64,
     text: { ...stage(300, 64, 3e-4), tau: 0.05, audiocaps: '', nli: '' },
     retrieval: { ...stage(2000, 64, 3e-4), tau: 0.05, alpha: 1, lambda: 0.2, beta: 0.1, direction: 'a2t', detachWeights: false },
-    rerank: { ...stage(300, 32, 1e-4), clips: 4000, negatives: 'other-tag' },
+    rerank: { ...stage(300, 32, 1e-4), clips: 4000, negatives: 'other-tag', pairShare: 'query' },
     eval: { rerankK: 10, alphaGrid: [0, 0.05, 0.1, 0.2, 0.5, 1], maxClips: 500, validationClips: 200 },
   };
 }
@@ -174,6 +175,9 @@ export async function runTraining(config: RunConfig, runDir: string, { onStageSt
   if (config.rerank.negatives !== undefined && !RERANK_NEGATIVES.includes(config.rerank.negatives)) {
     throw new RangeError(`rerank.negatives must be one of ${RERANK_NEGATIVES.join(', ')}, got ${JSON.stringify(config.rerank.negatives)}`);
   }
+  if (config.rerank.pairShare !== undefined && !RERANK_PAIR_SHARES.includes(config.rerank.pairShare)) {
+    throw new RangeError(`rerank.pairShare must be one of ${RERANK_PAIR_SHARES.join(', ')}, got ${JSON.stringify(config.rerank.pairShare)}`);
+  }
   await mkdir(runDir, { recursive: true });
   await writeFile(join(runDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   const train = sampleFraction(await loadCorpus(config.manifest, 'train'), config.trainFraction, `${config.seed}/train-fraction`);
@@ -248,11 +252,11 @@ export async function runTraining(config: RunConfig, runDir: string, { onStageSt
     if (unseen.length >= 2) result.zeroShot = await evaluateSplit(ctx, unseen);
     if (config.rerank.steps > 0) {
       // Mining scores every pair of the clips the stage uses: a seeded subset keeps that quadratic cost bounded.
-      // Runs written before `negatives` was a setting mined other-tag negatives.
-      const { clips: rerankClips, negatives = 'other-tag', ...rerankStage } = config.rerank;
+      // Runs written before these were settings mined other-tag negatives and paired them with the same query.
+      const { clips: rerankClips, negatives = 'other-tag', pairShare = 'query', ...rerankStage } = config.rerank;
       const rerankTrain = sampleFraction(train, Math.min(1, rerankClips / train.length), `${seed}/rerank-clips`);
       const nce = { tau, alpha, lambda, beta, direction, detachWeights };
-      losses.rerank = (await trainRerank(ctx, join(runDir, 'rerank'), rerankTrain, { ...rerankStage, seed }, nce, negatives)).finalLoss;
+      losses.rerank = (await trainRerank(ctx, join(runDir, 'rerank'), rerankTrain, { ...rerankStage, seed }, nce, { negatives, pairShare })).finalLoss;
       await timeStage('rerank', rerankTrain.length);
       await writeTrainingPlots(runDir);
       result.rerank = await evaluateWithRerank(ctx, validation, test, config.eval.rerankK, config.eval.alphaGrid);

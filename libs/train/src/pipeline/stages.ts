@@ -222,6 +222,50 @@ export async function embedSequences(ctx: RunContext, sequences: readonly Prompt
 export const RERANK_NEGATIVES = ['other-tag', 'nearest'] as const;
 export type RerankNegatives = (typeof RERANK_NEGATIVES)[number];
 
+/**
+ * What an item's yes pair and no pair have in common:
+ * - `query`: the query (the clip's caption with its own audio, then with the negative's audio; a2t likewise);
+ * - `candidate`: the candidate (the clip's audio asked for by its own caption, then by the negative's caption; a2t
+ *   likewise). Every candidate is then a yes as often as a no, so the judge cannot lower its loss by rating the
+ *   candidate alone — with `query`, the few clips mined as negatives again and again become "no" clips. A query
+ *   prior left instead is harmless: re-ranking compares candidates of one query.
+ */
+export const RERANK_PAIR_SHARES = ['query', 'candidate'] as const;
+export type RerankPairShare = (typeof RERANK_PAIR_SHARES)[number];
+
+export interface RerankPairing {
+  negatives: RerankNegatives;
+  pairShare: RerankPairShare;
+}
+
+/** One example for the judge: a text, the clip whose audio goes with it, and whether they match. */
+export interface JudgeExample {
+  direction: 't2a' | 'a2t';
+  text: string;
+  audioOf: number;
+  yes: boolean;
+}
+
+/**
+ * Item `item`'s two examples, yes then no, with its hard negative `negative` (clip indices) and `caption`, one of
+ * the item's captions. t2a: the text is the query, the audio the candidate; a2t the other way round.
+ */
+export function judgeExamples(
+  clips: readonly CorpusClip[],
+  item: number,
+  negative: number,
+  caption: string,
+  direction: 't2a' | 'a2t',
+  share: RerankPairShare,
+): [JudgeExample, JudgeExample] {
+  const yes: JudgeExample = { direction, text: caption, audioOf: item, yes: true };
+  // The other clip's text with this audio, or this text with the other clip's audio.
+  const otherText = { direction, text: clips[negative]!.captions[1], audioOf: item, yes: false };
+  const otherAudio = { direction, text: caption, audioOf: negative, yes: false };
+  const keepText = (direction === 't2a') === (share === 'query');
+  return [yes, keepText ? otherAudio : otherText];
+}
+
 /** For each clip, the index of its hard negative under `rule`. */
 async function mineHardNegatives(ctx: RunContext, clips: readonly CorpusClip[], rule: RerankNegatives): Promise<number[]> {
   const d = ctx.model.arch.hiddenSize;
@@ -242,11 +286,12 @@ async function mineHardNegatives(ctx: RunContext, clips: readonly CorpusClip[], 
 }
 
 /**
- * The re-ranker: yes for (query, its own candidate), no for (query, hard negative), direction drawn 50/50. The
+ * The re-ranker: per clip a yes and a no example (judgeExamples: the no pairs the query with a hard negative's
+ * candidate, or the candidate with a hard negative's query), direction drawn 50/50. The
  * contrastive loss of stage 2 runs beside it on the same clips, so that one model keeps both its embeddings and its
  * yes/no head (aurola-mini is one model directory for both).
  */
-export async function trainRerank(ctx: RunContext, dir: string, clips: readonly CorpusClip[], settings: StageSettings, nce: HybridNceSettings, negativesRule: RerankNegatives) {
+export async function trainRerank(ctx: RunContext, dir: string, clips: readonly CorpusClip[], settings: StageSettings, nce: HybridNceSettings, pairing: RerankPairing) {
   // Mined once with the model the stage starts from, and kept, so that a resumed stage uses the same negatives.
   let negatives: number[] | undefined;
   const minedFile = join(dir, 'negatives.json');
@@ -254,7 +299,7 @@ export async function trainRerank(ctx: RunContext, dir: string, clips: readonly 
     try {
       return JSON.parse(await readFile(minedFile, 'utf8')) as number[];
     } catch {
-      const found = await mineHardNegatives(ctx, clips, negativesRule);
+      const found = await mineHardNegatives(ctx, clips, pairing.negatives);
       await mkdir(dir, { recursive: true });
       await writeFile(minedFile, JSON.stringify(found));
       return found;
@@ -269,20 +314,11 @@ export async function trainRerank(ctx: RunContext, dir: string, clips: readonly 
       const answers: boolean[] = [];
       const batch = drawBatch(rng, clips.length, settings.batchPairs);
       for (const i of batch) {
-        const clip = clips[i]!;
-        const negative = clips[negatives[i]!]!;
-        const caption = clip.captions[Math.floor(rng() * 2)]!;
-        if (rng() < 0.5) {
-          // t2a: the caption asks for audio; its own clip, then another clip.
-          sequences.push(rerankSequence(ctx.prompts, 't2a', caption, await ctx.features.of(clip.audio)));
-          sequences.push(rerankSequence(ctx.prompts, 't2a', caption, await ctx.features.of(negative.audio)));
-        } else {
-          // a2t: the clip asks for a caption; its own, then another clip's.
-          const features = await ctx.features.of(clip.audio);
-          sequences.push(rerankSequence(ctx.prompts, 'a2t', caption, features));
-          sequences.push(rerankSequence(ctx.prompts, 'a2t', negative.captions[1], features));
+        const caption = clips[i]!.captions[Math.floor(rng() * 2)]!;
+        for (const example of judgeExamples(clips, i, negatives[i]!, caption, rng() < 0.5 ? 't2a' : 'a2t', pairing.pairShare)) {
+          sequences.push(rerankSequence(ctx.prompts, example.direction, example.text, await ctx.features.of(clips[example.audioOf]!.audio)));
+          answers.push(example.yes);
         }
-        answers.push(true, false);
       }
       const yesNo = await yesNoStep(ctx.model, sequences, answers, { yes: ctx.yes, no: ctx.no }, { padId: ctx.padId, microBatch: ctx.microBatch });
       const audio: PromptSequence[] = [];

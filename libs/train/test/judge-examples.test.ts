@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+
+import { judgeExamples, RERANK_PAIR_SHARES, type CorpusClip, type JudgeExample } from '../src/index.js';
+
+const clip = (n: number): CorpusClip => ({
+  id: `c${n}`,
+  audio: `/audio/${n}.wav`,
+  captions: [`long description ${n}`, `short caption ${n}`, `tag${n}`],
+  group: -1,
+  source: 's',
+  firstTag: `tag${n}`,
+});
+const clips = [0, 1, 2, 3].map(clip);
+
+// The query and the candidate of an example: t2a asks with the text for audio, a2t with the audio for a text.
+const query = (e: JudgeExample) => (e.direction === 't2a' ? `text:${e.text}` : `audio:${e.audioOf}`);
+const candidate = (e: JudgeExample) => (e.direction === 't2a' ? `audio:${e.audioOf}` : `text:${e.text}`);
+
+describe('judgeExamples', () => {
+  for (const direction of ['t2a', 'a2t'] as const) {
+    for (const share of RERANK_PAIR_SHARES) {
+      it(`${direction}, the pair sharing its ${share}: yes is the clip with its caption, no shares only the ${share}`, () => {
+        const caption = clips[2]!.captions[0];
+        const [yes, no] = judgeExamples(clips, 2, 3, caption, direction, share);
+        expect(yes).toEqual({ direction, text: caption, audioOf: 2, yes: true });
+        expect(no.yes).toBe(false);
+        expect(no.direction).toBe(direction);
+        // The no example mixes the clip with its hard negative (clip 3): one side each.
+        expect([no.audioOf === 3, no.text === clips[3]!.captions[1]].filter(Boolean)).toHaveLength(1);
+        const shared = share === 'query' ? query : candidate;
+        const other = share === 'query' ? candidate : query;
+        expect(shared(no)).toBe(shared(yes));
+        expect(other(no)).not.toBe(other(yes));
+      });
+    }
+  }
+
+  it('sharing the candidate makes every candidate a yes as often as a no, however skewed the negatives', () => {
+    // Clip 0 is every clip's hard negative (a hub); each clip is an item once, in both directions.
+    const negatives = [1, 0, 0, 0];
+    for (const share of RERANK_PAIR_SHARES) {
+      const balance = new Map<string, number>();
+      for (const direction of ['t2a', 'a2t'] as const) {
+        clips.forEach((c, i) => {
+          for (const e of judgeExamples(clips, i, negatives[i]!, c.captions[1], direction, share)) {
+            const key = `${direction} ${candidate(e)}`;
+            balance.set(key, (balance.get(key) ?? 0) + (e.yes ? 1 : -1));
+          }
+        });
+      }
+      const skewed = [...balance.values()].some((v) => v !== 0);
+      expect(skewed).toBe(share === 'query');
+    }
+  });
+});
