@@ -31,6 +31,7 @@ export interface ExperimentRow {
 
 const hybrid = (c: RunConfig) => Object.assign(c.retrieval, { lambda: 0.2, beta: 0.1 });
 const stage1 = (c: RunConfig) => Object.assign(c.text, { steps: 100 });
+const reranker = (c: RunConfig) => (hybrid(c), stage1(c), (c.rerank.steps = 100));
 
 export const EXPERIMENT_ROWS: readonly ExperimentRow[] = [
   { name: 'infonce', what: 'InfoNCE (λ 0, β 0)', apply: () => {} },
@@ -38,43 +39,17 @@ export const EXPERIMENT_ROWS: readonly ExperimentRow[] = [
   { name: 'beta', what: 'Hybrid-NCE, β 0.1 only', apply: (c) => Object.assign(c.retrieval, { beta: 0.1 }) },
   { name: 'hybrid', what: 'Hybrid-NCE (λ 0.2, β 0.1)', apply: hybrid },
   { name: 'stage1', what: 'Hybrid-NCE + stage 1', apply: (c) => (hybrid(c), stage1(c)) },
-  {
-    name: 'rerank',
-    what: 'Hybrid-NCE + stage 1 + re-ranker',
-    apply: (c) => {
-      hybrid(c);
-      stage1(c);
-      c.rerank.steps = 100;
-    },
-  },
-  {
-    name: 'rerank4x',
-    what: 'Hybrid-NCE + stage 1 + re-ranker trained 4× longer (400 steps)',
-    apply: (c) => {
-      hybrid(c);
-      stage1(c);
-      c.rerank.steps = 400;
-    },
-  },
+  { name: 'rerank', what: 'Hybrid-NCE + stage 1 + re-ranker', apply: reranker },
+  { name: 'rerank4x', what: 'Hybrid-NCE + stage 1 + re-ranker trained 4× longer (400 steps)', apply: (c) => (reranker(c), (c.rerank.steps *= 4)) },
   {
     name: 'rerankNear',
     what: 'Hybrid-NCE + stage 1 + re-ranker with the nearest other caption as its negatives, same kind of sound or not',
-    apply: (c) => {
-      hybrid(c);
-      stage1(c);
-      c.rerank.steps = 100;
-      c.rerank.negatives = 'nearest';
-    },
+    apply: (c) => (reranker(c), (c.rerank.negatives = 'nearest')),
   },
   {
     name: 'rerankCand',
     what: "Hybrid-NCE + stage 1 + re-ranker whose yes and no examples share the candidate (the negative's query), not the query",
-    apply: (c) => {
-      hybrid(c);
-      stage1(c);
-      c.rerank.steps = 100;
-      c.rerank.pairShare = 'candidate';
-    },
+    apply: (c) => (reranker(c), (c.rerank.pairShare = 'candidate')),
   },
   { name: 'data10', what: 'Hybrid-NCE + stage 1, 10 % of the training clips', apply: (c) => (hybrid(c), stage1(c), (c.trainFraction = 0.1)) },
   { name: 'data30', what: 'Hybrid-NCE + stage 1, 30 % of the training clips', apply: (c) => (hybrid(c), stage1(c), (c.trainFraction = 0.3)) },
