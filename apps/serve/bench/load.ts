@@ -24,6 +24,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '1,16,64' },
     model: { type: 'string' },
     threads: { type: 'string' },
+    'model-workers': { type: 'string' },
     json: { type: 'string' },
   },
 });
@@ -48,23 +49,26 @@ interface Row {
   max: number;
   errors: number;
   non2xx: number;
-  /** Mean queries per Searcher batch, from the server's /metrics. */
+  /** Mean queries per Searcher batch (one model call) and per ranking round (one kernel call), from /metrics. */
   batch: number;
+  round: number;
 }
 
-/** Searches answered and search batches so far, from /metrics. */
-async function counters(port: number): Promise<{ searches: number; batches: number }> {
+/** Searches answered, search batches and ranking rounds so far, from /metrics. */
+async function counters(port: number): Promise<{ searches: number; batches: number; rounds: number }> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   let searches = 0;
   for (const m of text.matchAll(/^aurola_search_duration_seconds_count\{[^}]*\} (\d+)$/gm)) searches += Number(m[1]);
   const batches = Number(/^aurola_search_batches_total (\d+)$/m.exec(text)?.[1] ?? NaN);
-  return { searches, batches };
+  const rounds = Number(/^aurola_search_rank_rounds_total (\d+)$/m.exec(text)?.[1] ?? NaN);
+  return { searches, batches, rounds };
 }
 
 function startServer(): Promise<{ child: ChildProcess; info: Ready }> {
   const args = ['--clips', values.clips!];
   if (values.model) args.push('--model', values.model);
   if (values.threads) args.push('--threads', values.threads);
+  if (values['model-workers']) args.push('--model-workers', values['model-workers']);
   const child = fork(fileURLToPath(new URL('./server.ts', import.meta.url)), args, {
     execArgv: ['--conditions=aurola-source', '--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -117,6 +121,7 @@ async function drive(port: number, connections: number, seconds: number, filter:
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
     batch: (after.searches - before.searches) / Math.max(1, after.batches - before.batches),
+    round: (after.searches - before.searches) / Math.max(1, after.rounds - before.rounds),
   };
 }
 
@@ -139,13 +144,13 @@ try {
       rows.push(row);
       process.stdout.write(
         `filter ${row.filter.padEnd(28)} c=${String(c).padStart(3)}  p50 ${row.p50.toFixed(2).padStart(7)} ms  p99 ${row.p99.toFixed(2).padStart(7)} ms  ` +
-          `${row.qps.toFixed(0).padStart(5)} q/s  batch ${row.batch.toFixed(1).padStart(4)}  (${row.requests} ok, ${row.non2xx} non-2xx, ${row.errors} errors)\n`,
+          `${row.qps.toFixed(0).padStart(5)} q/s  batch ${row.batch.toFixed(1).padStart(4)}  round ${row.round.toFixed(1).padStart(4)}  (${row.requests} ok, ${row.non2xx} non-2xx, ${row.errors} errors)\n`,
       );
     }
   }
-  process.stdout.write('\n| filter | concurrency | p50 ms | p99 ms | queries/s | queries per batch |\n|---|---|---|---|---|---|\n');
+  process.stdout.write('\n| filter | concurrency | p50 ms | p99 ms | queries/s | queries per batch | queries per ranking round |\n|---|---|---|---|---|---|---|\n');
   for (const r of rows) {
-    process.stdout.write(`| ${r.filter === 'none' ? 'none' : `\`${r.filter}\``} | ${r.connections} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.qps.toFixed(0)} | ${r.batch.toFixed(1)} |\n`);
+    process.stdout.write(`| ${r.filter === 'none' ? 'none' : `\`${r.filter}\``} | ${r.connections} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.qps.toFixed(0)} | ${r.batch.toFixed(1)} | ${r.round.toFixed(1)} |\n`);
   }
   if (values.json) writeFileSync(values.json, JSON.stringify({ ...info, seconds, rows }, null, 2));
 } finally {

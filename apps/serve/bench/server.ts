@@ -21,6 +21,7 @@ const { values } = parseArgs({
     clips: { type: 'string', default: '100000' },
     model: { type: 'string' },
     threads: { type: 'string' },
+    'model-workers': { type: 'string' },
   },
 });
 
@@ -30,12 +31,12 @@ process.on('exit', cleanup);
 
 async function loadModel(): Promise<{ backbone: WorkerBackbone; description: string }> {
   const threads = values.threads ? Number(values.threads) : undefined;
-  const opts = threads ? { threads } : {};
+  const opts = { ...(threads ? { threads } : {}), workers: Number(values['model-workers'] ?? 1) };
   // The default model of the repository, wherever the bench is started from (npm run -w starts it in apps/serve).
   const wanted = values.model ?? fileURLToPath(new URL('../../../models/aurola-mini', import.meta.url));
   try {
     const backbone = await WorkerBackbone.load(resolve(wanted), opts);
-    return { backbone, description: `${backbone.name} from ${wanted} (d=${backbone.dim})` };
+    return { backbone, description: `${backbone.name} from ${wanted} (d=${backbone.dim}; ${backbone.concurrency} model worker thread(s))` };
   } catch (e) {
     if (values.model) throw e;
     // aurola-mini is not there yet: a random model of its shape (d 256, 6 layers, 4 heads, SwiGLU 704, 80 mel bands).

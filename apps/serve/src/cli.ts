@@ -24,7 +24,9 @@ the search page at /, the OpenAPI document at /docs, /healthz and /metrics.
   --host ADDR          address to listen on (default: 127.0.0.1)
   --upload-dir DIR     where POST /v1/clips stores uploaded audio (default: <index>/uploads)
   --audio-root DIR     relative clip paths are resolved against it (default: the current directory)
-  --threads N          onnxruntime threads for the model (default: all cores)
+  --threads N          onnxruntime threads for the model, per model worker (default: all cores)
+  --model-workers N    worker threads running the model, each with its own copy (default: 1); queries embed in
+                       up to N batches at once. With 2 or more, give each --threads 1 (README, Load)
   --max-upload-mb N    largest audio upload (default: ${DEFAULT_LIMITS.uploadBytes / 1024 / 1024})
   --timeout-ms N       search/decoding deadline per request (default: ${DEFAULT_LIMITS.requestTimeoutMs})
   --log-level LEVEL    fatal, error, warn, info, debug, trace or silent (default: info, or AUROLA_LOG_LEVEL)
@@ -63,6 +65,7 @@ export async function main(argv: string[]): Promise<number> {
       'upload-dir': { type: 'string' },
       'audio-root': { type: 'string' },
       threads: { type: 'string' },
+      'model-workers': { type: 'string' },
       'max-upload-mb': { type: 'string' },
       'timeout-ms': { type: 'string' },
       'log-level': { type: 'string' },
@@ -90,9 +93,10 @@ export async function main(argv: string[]): Promise<number> {
   const audioRoot = resolve(values['audio-root'] ?? '.');
   const apiKey = process.env.AUROLA_API_KEY || undefined;
   const threads = values.threads === undefined ? undefined : positive('threads', values.threads, 1);
+  const workers = positive('model-workers', values['model-workers'], 1);
 
-  // In a worker thread: onnxruntime-node blocks the thread it runs on, and this one answers HTTP.
-  const backbone = await WorkerBackbone.load(modelDir, threads === undefined ? {} : { threads });
+  // In worker threads: onnxruntime-node blocks the thread it runs on, and this one answers HTTP.
+  const backbone = await WorkerBackbone.load(modelDir, { workers, ...(threads === undefined ? {} : { threads }) });
   let index: ClipIndex;
   try {
     index = ClipIndex.open(indexDir);
@@ -143,7 +147,7 @@ export async function main(argv: string[]): Promise<number> {
 
   const address = await app.listen({ port, host: values.host });
   app.log.info(
-    { address, index: indexDir, clips: index.size, model: backbone.name, dim: backbone.dim, admin: apiKey ? 'enabled' : 'disabled' },
+    { address, index: indexDir, clips: index.size, model: backbone.name, dim: backbone.dim, modelWorkers: workers, admin: apiKey ? 'enabled' : 'disabled' },
     `aurola serving ${index.size} clips at ${address}`,
   );
   return -1; // keep running

@@ -117,11 +117,17 @@ export class ServerMetrics {
   private readonly gauges: Gauge[] = [];
   private readonly started = Date.now();
 
-  constructor(indexSize: () => number, search?: () => { batches: number; queued: number }) {
+  constructor(indexSize: () => number, search?: () => { batches: number; rankRounds: number; queued: number }) {
     this.gauges.push(new Gauge('aurola_index_clips', 'Clips in the index.', indexSize));
     if (search) {
       this.gauges.push(
-        new Gauge('aurola_search_batches_total', 'Search micro-batches (one model call per modality, one kernel call per filter).', () => search().batches, 'counter'),
+        new Gauge('aurola_search_batches_total', 'Search micro-batches (one model call per modality).', () => search().batches, 'counter'),
+        new Gauge(
+          'aurola_search_rank_rounds_total',
+          'Ranking rounds (one kernel call per filter over the queries embedded since the round before).',
+          () => search().rankRounds,
+          'counter',
+        ),
         new Gauge('aurola_search_queued', 'Searches waiting for the batch being embedded, to go together as the next one.', () => search().queued),
       );
     }

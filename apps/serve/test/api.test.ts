@@ -444,6 +444,9 @@ describe('service routes', () => {
     expect(batches).toBe(fx.searcher.stats().batches);
     expect(batches).toBeGreaterThan(0);
     expect(text).toMatch(/^aurola_search_queued 0$/m);
+    const rounds = Number(/^aurola_search_rank_rounds_total (\d+)$/m.exec(text)?.[1]);
+    expect(rounds).toBe(fx.searcher.stats().rankRounds);
+    expect(rounds).toBeGreaterThan(0);
     expect(text).not.toContain('unknown-for-metrics');
   });
 

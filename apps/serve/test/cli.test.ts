@@ -60,6 +60,9 @@ describe('aurola-serve', () => {
     const badPort = run(['--index', indexDir, '--model', modelDir, '--port', 'http']);
     expect(badPort.status).toBe(1);
     expect(badPort.stderr).toMatch(/--port must be an integer/);
+    const badWorkers = run(['--index', indexDir, '--model', modelDir, '--model-workers', '0']);
+    expect(badWorkers.status).toBe(1);
+    expect(badWorkers.stderr).toMatch(/--model-workers must be a positive integer, got "0"/);
   });
 
   it('refuses an index filled by another model of the same name (a retrained one)', async () => {
@@ -71,7 +74,7 @@ describe('aurola-serve', () => {
   });
 
   it('serves an index on a free port, answers a query, and exits cleanly on SIGTERM', async () => {
-    const child = spawn(process.execPath, [...NODE_ARGS, '--index', indexDir, '--model', modelDir, '--port', '0', '--threads', '1'], {
+    const child = spawn(process.execPath, [...NODE_ARGS, '--index', indexDir, '--model', modelDir, '--port', '0', '--threads', '1', '--model-workers', '2'], {
       env: { ...process.env, AUROLA_API_KEY: 'cli-test-key-123' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -87,7 +90,7 @@ describe('aurola-serve', () => {
         });
         void exited.then((code) => reject(new Error(`the server exited (${code}): ${stderr}`)));
       });
-      expect(ready).toMatchObject({ clips: 2, model: 'cli-test-model', admin: 'enabled' });
+      expect(ready).toMatchObject({ clips: 2, model: 'cli-test-model', modelWorkers: 2, admin: 'enabled' });
       const base = ready.address as string;
       expect((await (await fetch(`${base}/healthz`)).json()) as object).toMatchObject({ status: 'ok', clips: 2 });
       const res = await fetch(`${base}/v1/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'rain falls', k: 1 }) });

@@ -33,6 +33,11 @@ export interface Backbone {
   readonly id: string;
   /** Embedding width. */
   readonly dim: number;
+  /**
+   * Calls the backbone runs at the same time (a WorkerBackbone's worker threads); absent means one. A caller with
+   * independent work, such as a server's micro-batches, keeps this many calls in flight.
+   */
+  readonly concurrency?: number;
   embedText(texts: readonly string[], opts?: EmbedOptions): Promise<Embeddings>;
   /** Clips are 16 kHz mono PCM; longer ones are cut to the model's maximum duration. */
   embedAudio(clips: readonly Float32Array[], opts?: EmbedOptions): Promise<Embeddings>;

@@ -4,7 +4,7 @@ export type { Backbone, EmbedOptions, Embeddings, RerankDirection, ScorePair } f
 export type { AudioConvLayer, DecoderArchitecture, ModelConfig, SpecialTokens } from './config.js';
 export { GRAPH_IO, MODEL_FILES, ModelDirectoryError, modelFingerprint, parseModelConfig, readModelDirectory } from './model-directory.js';
 export { OnnxMllmBackbone, type LoadOptions } from './onnx-backbone.js';
-export { WorkerBackbone } from './worker-backbone.js';
+export { WorkerBackbone, type WorkerLoadOptions } from './worker-backbone.js';
 export { AUROLA_TOKENS, randomModel, writeModelDirectory, type ModelFiles, type RandomModelOptions } from './write-model.js';
 export { audioTokenCount } from './onnx/audio-encoder.js';
 export { referenceAudioEncoder, referenceDecoder, referenceEmbed, type DecoderInputs, type Tensor64 } from './reference.js';

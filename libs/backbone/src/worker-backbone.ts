@@ -1,14 +1,25 @@
-// The ONNX runner in a worker thread. onnxruntime-node runs a session synchronously on the thread that calls it
+// The ONNX runner in worker threads. onnxruntime-node runs a session synchronously on the thread that calls it
 // (microsoft/onnxruntime#19611), so a server that embeds on its main thread stops answering, and stops sending the
-// results it already has, for as long as a batch takes. Here the session lives in one worker thread of its own; the
-// caller's event loop stays free, and a searcher can rank one batch while the worker embeds the next.
+// results it already has, for as long as a batch takes. Here the sessions live in worker threads of their own (one
+// by default, each with its own copy of the model); the caller's event loop stays free, and a searcher can rank
+// one batch while the workers embed the next ones.
 import { WorkerPool } from '@aurola/jobs';
 
 import type { Backbone, EmbedOptions, Embeddings, RerankDirection, ScorePair } from './backbone.js';
 import type { ModelConfig } from './config.js';
+import { checkPositiveInt } from '@aurola/args';
+
 import { readModelDirectory } from './model-directory.js';
 import type { LoadOptions } from './onnx-backbone.js';
 import type { BackboneJob, BackboneInfo } from './backbone-worker.js';
+
+export interface WorkerLoadOptions extends LoadOptions {
+  /**
+   * Worker threads, each running its own copy of the model (default 1): calls made at the same time run in
+   * parallel, up to this many. With several, give each few onnxruntime `threads` (1 on a small machine).
+   */
+  workers?: number;
+}
 
 // The elements are checked by the runner in the worker (its errors cross back with their name and message).
 function checkArray(name: string, value: unknown): void {
@@ -28,20 +39,24 @@ export class WorkerBackbone implements Backbone {
     readonly dim: number,
     readonly dir: string,
     readonly config: ModelConfig,
+    readonly concurrency: number,
   ) {}
 
   /**
-   * Loads a model directory into a new worker thread. The contract is checked here first, so that a bad directory
+   * Loads a model directory into new worker threads. The contract is checked here first, so that a bad directory
    * throws ModelDirectoryError on this thread; a worker that dies is replaced and loads the model again.
    */
-  static async load(dir: string, opts: LoadOptions = {}): Promise<WorkerBackbone> {
+  static async load(dir: string, opts: WorkerLoadOptions = {}): Promise<WorkerBackbone> {
+    const { workers: workersOpt, ...runnerOpts } = opts;
+    const workers = checkPositiveInt('opts.workers', workersOpt ?? 1);
     const { dir: root } = await readModelDirectory(dir);
     const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
-    const pool = new WorkerPool<BackboneJob, unknown>(new URL(`./backbone-worker.${ext}`, import.meta.url), 1);
-    const load = { dir: root, opts };
+    const pool = new WorkerPool<BackboneJob, unknown>(new URL(`./backbone-worker.${ext}`, import.meta.url), workers);
+    const load = { dir: root, opts: runnerOpts };
     try {
-      const info = (await pool.run({ load, op: 'info' })) as BackboneInfo;
-      return new WorkerBackbone(pool, load, info.name, info.id, info.dim, root, info.config);
+      // One job per worker, all at once, so that every worker holds the model before the first real call.
+      const [info] = (await Promise.all(Array.from({ length: workers }, () => pool.run({ load, op: 'info' })))) as BackboneInfo[];
+      return new WorkerBackbone(pool, load, info!.name, info!.id, info!.dim, root, info!.config, workers);
     } catch (error) {
       await pool.close();
       throw error;

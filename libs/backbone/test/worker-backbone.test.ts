@@ -53,6 +53,24 @@ describe('WorkerBackbone', () => {
     got.forEach((e, i) => expect(e.data).toEqual((want.data as Float32Array).slice(i * want.cols, (i + 1) * want.cols)));
   });
 
+  it('runs calls on several workers, each answering as the runner on this thread does', async () => {
+    const pool = await WorkerBackbone.load(join(root, 'model'), { threads: 1, workers: 3 });
+    try {
+      expect(pool.concurrency).toBe(3);
+      expect(worker.concurrency).toBe(1);
+      expect(pool.id).toBe(here.id);
+      const texts = Array.from({ length: 9 }, sentence);
+      const clips = Array.from({ length: 3 }, clip);
+      const [text, audio] = await Promise.all([Promise.all(texts.map((t) => pool.embedText([t]))), pool.embedAudio(clips)]);
+      const want = await here.embedText(texts);
+      text.forEach((e, i) => expect(e.data).toEqual((want.data as Float32Array).slice(i * want.cols, (i + 1) * want.cols)));
+      expect(audio).toEqual(await here.embedAudio(clips));
+    } finally {
+      await pool.close();
+    }
+    await expect(WorkerBackbone.load(join(root, 'model'), { workers: 0 })).rejects.toThrow(/opts.workers must be a positive integer/);
+  });
+
   it('closes after answering the calls in flight (stopping a worker inside a session would abort the process)', async () => {
     const closing = await WorkerBackbone.load(join(root, 'model'), { threads: 1 });
     const texts = Array.from({ length: 24 }, sentence);

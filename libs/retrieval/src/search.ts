@@ -1,7 +1,7 @@
 // Search over an index with the backbone: a text, an example clip or an indexed clip's id in, ranked clips out;
-// an audio clip in, ranked captions out (A2T). Queries that arrive together (within one turn of the event loop) are
-// embedded in one backbone call per modality and ranked in one kernel call per filter, which is what keeps a busy
-// server's latency flat. Re-ranking (DESIGN.md §2) adds α_dir · p(Yes) to every one of the top K candidates — the
+// an audio clip in, ranked captions out (A2T). Queries that arrive together (within one turn of the event loop, or
+// while every backbone slot is busy) are embedded in one backbone call per modality and ranked in one kernel call
+// per filter, which is what keeps a busy server's latency flat. Re-ranking (DESIGN.md §2) adds α_dir · p(Yes) to every one of the top K candidates — the
 // fairness rule — with α per direction from the model directory (chosen on validation by the training app).
 import { decodeFile, prepareAudio } from '@aurola/audio';
 import type { Backbone, RerankDirection } from '@aurola/backbone';
@@ -68,9 +68,11 @@ export interface SearcherOptions {
 
 export interface SearcherStats {
   queries: number;
-  /** Flushes of the micro-batch queue (each one backbone call per modality and one kernel call per filter). */
+  /** Flushes of the micro-batch queue (each one backbone call per modality). */
   batches: number;
-  /** Queries waiting for the batch being embedded to finish; they go together as the next batch. */
+  /** Ranking rounds (each one kernel call per filter over the queries embedded since the round before). */
+  rankRounds: number;
+  /** Queries waiting for a batch being embedded to finish; they go together as the next batch. */
   queued: number;
 }
 
@@ -110,11 +112,22 @@ export class Searcher {
   private readonly alpha: { t2a: number; a2t: number };
   private readonly loadAudio: (clip: ClipRecord) => Promise<Float32Array>;
   private queue: Pending[] = [];
-  /** A batch is being embedded: the next one waits and grows, and starts as soon as this one is embedded. */
-  private embedding = false;
+  /**
+   * Batches being embedded, at most the backbone's concurrency: while all its slots are busy the next batch waits
+   * and grows, and it starts as soon as one is free.
+   */
+  private embedding = 0;
+  private readonly maxEmbedding: number;
+  /**
+   * Embedded queries waiting for the kernel. One ranking round runs at a time and takes every query embedded
+   * meanwhile: a round streams the whole corpus through memory whatever its number of queries, so two batches
+   * ranked together cost little more than one, and two ranked at once would only fight for the cores.
+   */
+  private toRank: { pending: Pending; vector: Float32Array }[] = [];
+  private ranking = false;
   private flushScheduled = false;
   private closed = false;
-  private readonly counters = { queries: 0, batches: 0 };
+  private readonly counters = { queries: 0, batches: 0, rankRounds: 0 };
 
   constructor(
     readonly backbone: Backbone,
@@ -122,6 +135,7 @@ export class Searcher {
     opts: SearcherOptions = {},
   ) {
     if (backbone.dim !== index.dim) throw new SearchError('bad-request', `the index holds ${index.dim}-d vectors but the model ${backbone.name} embeds ${backbone.dim}-d`);
+    this.maxEmbedding = backbone.concurrency ?? 1;
     const fromModel = (backbone as { config?: { rerank?: { alphaT2A: number; alphaA2T: number } } }).config?.rerank;
     this.alpha = opts.alpha ?? (fromModel ? { t2a: fromModel.alphaT2A, a2t: fromModel.alphaA2T } : { t2a: 1, a2t: 1 });
     const maxS = opts.maxDurationS ?? 10;
@@ -206,7 +220,7 @@ export class Searcher {
   }
 
   private scheduleFlush(): void {
-    if (this.embedding || this.flushScheduled || this.queue.length === 0) return;
+    if (this.embedding >= this.maxEmbedding || this.flushScheduled || this.queue.length === 0) return;
     this.flushScheduled = true;
     setImmediate(() => {
       this.flushScheduled = false;
@@ -215,16 +229,16 @@ export class Searcher {
   }
 
   /**
-   * Embeds the queued queries (one call per modality) and ranks them (one kernel call per filter). One batch is
-   * embedded at a time; ranking it overlaps with embedding the next (the kernel runs on the libuv pool, and a
-   * WorkerBackbone embeds in its own thread).
+   * Embeds the queued queries (one call per modality) and hands them to the ranking rounds. As many batches are
+   * embedded at a time as the backbone runs calls at once; ranking overlaps with embedding (the kernel runs on the
+   * libuv pool, and a WorkerBackbone embeds in its own threads).
    */
   private async flush(): Promise<void> {
-    if (this.embedding || this.queue.length === 0) return;
+    if (this.embedding >= this.maxEmbedding || this.queue.length === 0) return;
     const batch = this.queue;
     this.queue = [];
     this.counters.batches++;
-    this.embedding = true;
+    this.embedding++;
     const d = this.index.dim;
     const vectors = new Array<Float32Array | undefined>(batch.length);
     try {
@@ -245,28 +259,45 @@ export class Searcher {
       for (const p of batch) p.reject(error);
       return;
     } finally {
-      this.embedding = false;
+      this.embedding--;
       this.scheduleFlush();
     }
-    const groups = new Map<string, number[]>();
     batch.forEach((p, i) => {
-      if (!vectors[i]) return p.reject(new SearchError('unknown-clip', `no clip "${p.query.clipId}" in the index`));
-      const key = JSON.stringify(p.filter ?? null);
-      groups.set(key, [...(groups.get(key) ?? []), i]);
+      const vector = vectors[i];
+      if (vector) this.toRank.push({ pending: p, vector });
+      else p.reject(new SearchError('unknown-clip', `no clip "${p.query.clipId}" in the index`));
     });
+    void this.rankQueued();
+  }
+
+  /** Ranks every embedded query waiting (one kernel call per filter), then the ones embedded meanwhile. */
+  private async rankQueued(): Promise<void> {
+    if (this.ranking || this.toRank.length === 0) return;
+    this.ranking = true;
+    const round = this.toRank;
+    this.toRank = [];
+    this.counters.rankRounds++;
+    const d = this.index.dim;
+    const groups = new Map<string, typeof round>();
+    for (const item of round) {
+      const key = JSON.stringify(item.pending.filter ?? null);
+      groups.set(key, [...(groups.get(key) ?? []), item]);
+    }
     await Promise.all(
       [...groups.values()].map(async (members) => {
         const data = new Float32Array(members.length * d);
-        members.forEach((i, r) => data.set(vectors[i]!, r * d));
-        const filter = batch[members[0]!]!.filter;
+        members.forEach((m, r) => data.set(m.vector, r * d));
+        const filter = members[0]!.pending.filter;
         try {
-          const k = Math.max(...members.map((i) => batch[i]!.fetch));
+          const k = Math.max(...members.map((m) => m.pending.fetch));
           const results = await this.index.search({ data, rows: members.length }, { k, ...(filter ? { filter } : {}) });
-          members.forEach((i, r) => batch[i]!.resolve(results[r]!.slice(0, batch[i]!.fetch)));
+          members.forEach((m, r) => m.pending.resolve(results[r]!.slice(0, m.pending.fetch)));
         } catch (error) {
-          for (const i of members) batch[i]!.reject(error);
+          for (const m of members) m.pending.reject(error);
         }
       }),
     );
+    this.ranking = false;
+    void this.rankQueued();
   }
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { makeRng } from '@aurola/args';
-import { OnnxMllmBackbone, randomModel, writeModelDirectory } from '@aurola/backbone';
+import { OnnxMllmBackbone, WorkerBackbone, randomModel, writeModelDirectory } from '@aurola/backbone';
 import { ClipIndex, type ClipMetadata } from '@aurola/index';
 
 import { SearchError, Searcher } from '../src/index.js';
@@ -58,6 +58,8 @@ afterAll(async () => {
   await backbone?.close();
 });
 
+const unit = (v: Float32Array) => v.map((x) => x / Math.sqrt(dot(v, v)));
+
 /** Every clip's similarity to a query vector, best first (the brute-force reference). */
 async function bruteForce(query: ArrayLike<number>, allowed: (i: number) => boolean = () => true) {
   const ids = [...audioOf.keys()];
@@ -106,6 +108,68 @@ describe('Searcher', () => {
     await Promise.all([first, ...later]);
     expect(searcher.stats().batches).toBe(before + 2);
     expect(searcher.stats().queued).toBe(0);
+  });
+
+  it('keeps as many batches embedding as the backbone runs calls at once, and answers each query as alone', async () => {
+    const workers = await WorkerBackbone.load(join(root, 'model'), { threads: 1, workers: 2 });
+    try {
+      const parallel = new Searcher(workers, index);
+      const texts = ['a dog barks', 'rain falls', 'the bell rings', 'a car passes', 'soft rain'];
+      const alone = [];
+      for (const text of texts) alone.push(await searcher.search({ text }, { k: 4 }));
+      const first = parallel.search({ text: texts[0]! }, { k: 4 });
+      await new Promise((r) => setImmediate(r)); // the first batch is embedding in one worker
+      const second = parallel.search({ text: texts[1]! }, { k: 4 });
+      await new Promise((r) => setImmediate(r)); // a second worker is free: the second batch embeds at once
+      expect(parallel.stats()).toMatchObject({ batches: 2, queued: 0 });
+      const later = texts.slice(2).map((text) => parallel.search({ text }, { k: 4 }));
+      expect(parallel.stats().queued).toBe(3); // both workers busy: these wait and go together
+      const together = await Promise.all([first, second, ...later]);
+      const stats = parallel.stats();
+      expect(stats.batches).toBe(3);
+      expect(stats.rankRounds).toBeGreaterThanOrEqual(1);
+      expect(stats.rankRounds).toBeLessThanOrEqual(3);
+      together.forEach((hits, i) => {
+        expect(hits.map((h) => h.id)).toEqual(alone[i]!.map((h) => h.id));
+        hits.forEach((h, j) => expect(h.similarity).toBeCloseTo(alone[i]![j]!.similarity, 5));
+      });
+    } finally {
+      await workers.close();
+    }
+  });
+
+  it('ranks the queries embedded while a round runs together, in the next round', async () => {
+    // clipId queries need no model: each flush hands its vectors to the ranking at once. Over 40 000 clips a
+    // round takes milliseconds, while the next flush comes one turn of the event loop later: the second and the
+    // third flush arrive while the first round still ranks, and go together as the second round.
+    const big = ClipIndex.create(join(root, 'big'), { dim: backbone.dim, dtype: 'f32', model: backbone.name });
+    try {
+      const d = backbone.dim;
+      for (let start = 0; start < 40_000; start += 10_000) {
+        big.add(
+          Array.from({ length: 10_000 }, (_, i) => ({
+            id: `big-${start + i}`,
+            vector: unit(Float32Array.from({ length: d }, () => rng() - 0.5)),
+            meta: { path: `/big/${start + i}.wav`, durationS: 1, source: 'big', license: 'CC0-1.0', captions: [], tags: [], contentHash: `big-${start + i}` },
+          })),
+        );
+      }
+      const ranker = new Searcher(backbone, big);
+      const ids = ['big-1', 'big-2', 'big-3'];
+      const alone = [];
+      for (const clipId of ids) alone.push(await ranker.search({ clipId }, { k: 3 }));
+      expect(ranker.stats()).toMatchObject({ batches: 3, rankRounds: 3 });
+      const answers = [ranker.search({ clipId: ids[0]! }, { k: 3 })];
+      await new Promise((r) => setImmediate(r));
+      answers.push(ranker.search({ clipId: ids[1]! }, { k: 3 }));
+      await new Promise((r) => setImmediate(r));
+      answers.push(ranker.search({ clipId: ids[2]! }, { k: 3 }));
+      const together = await Promise.all(answers);
+      expect(ranker.stats()).toMatchObject({ batches: 6, rankRounds: 5 });
+      together.forEach((hits, i) => expect(hits).toEqual(alone[i]));
+    } finally {
+      big.close();
+    }
   });
 
   it('filters: exactly k when enough clips match, only matching clips', async () => {
