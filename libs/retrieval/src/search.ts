@@ -7,6 +7,8 @@ import { decodeFile, prepareAudio } from '@aurola/audio';
 import type { Backbone, RerankDirection } from '@aurola/backbone';
 import type { CaptionHit, ClipFilter, ClipHit, ClipIndex, ClipMetadata, ClipRecord } from '@aurola/index';
 
+import { Rounds } from './rounds.js';
+
 export interface SearchQuery {
   text?: string;
   /** 16 kHz mono PCM of an example clip. */
@@ -119,15 +121,17 @@ export class Searcher {
   private embedding = 0;
   private readonly maxEmbedding: number;
   /**
-   * Embedded queries waiting for the kernel. One ranking round runs at a time and takes every query embedded
-   * meanwhile: a round streams the whole corpus through memory whatever its number of queries, so two batches
-   * ranked together cost little more than one, and two ranked at once would only fight for the cores.
+   * Embedded queries are ranked in rounds (one kernel call per filter): a round streams the whole index through
+   * memory whatever its number of queries, so two batches ranked together cost little more than one, and two
+   * ranked at once would only fight for the cores.
    */
-  private toRank: { pending: Pending; vector: Float32Array }[] = [];
-  private ranking = false;
+  private readonly rounds = new Rounds<{ pending: Pending; vector: Float32Array }>(
+    (round) => this.rank(round),
+    (error, round) => round.forEach((m) => m.pending.reject(error)),
+  );
   private flushScheduled = false;
   private closed = false;
-  private readonly counters = { queries: 0, batches: 0, rankRounds: 0 };
+  private readonly counters = { queries: 0, batches: 0 };
 
   constructor(
     readonly backbone: Backbone,
@@ -146,7 +150,7 @@ export class Searcher {
   }
 
   stats(): SearcherStats {
-    return { ...this.counters, queued: this.queue.length };
+    return { ...this.counters, rankRounds: this.rounds.count, queued: this.queue.length };
   }
 
   /** Clips ranked for a text, an example clip or an indexed clip. */
@@ -262,21 +266,17 @@ export class Searcher {
       this.embedding--;
       this.scheduleFlush();
     }
+    const embedded: { pending: Pending; vector: Float32Array }[] = [];
     batch.forEach((p, i) => {
       const vector = vectors[i];
-      if (vector) this.toRank.push({ pending: p, vector });
+      if (vector) embedded.push({ pending: p, vector });
       else p.reject(new SearchError('unknown-clip', `no clip "${p.query.clipId}" in the index`));
     });
-    void this.rankQueued();
+    this.rounds.push(embedded);
   }
 
-  /** Ranks every embedded query waiting (one kernel call per filter), then the ones embedded meanwhile. */
-  private async rankQueued(): Promise<void> {
-    if (this.ranking || this.toRank.length === 0) return;
-    this.ranking = true;
-    const round = this.toRank;
-    this.toRank = [];
-    this.counters.rankRounds++;
+  /** Ranks one round of embedded queries: one kernel call per filter; each query answered or rejected. */
+  private async rank(round: { pending: Pending; vector: Float32Array }[]): Promise<void> {
     const d = this.index.dim;
     const groups = new Map<string, typeof round>();
     for (const item of round) {
@@ -297,7 +297,5 @@ export class Searcher {
         }
       }),
     );
-    this.ranking = false;
-    void this.rankQueued();
   }
 }

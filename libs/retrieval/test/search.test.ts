@@ -58,8 +58,6 @@ afterAll(async () => {
   await backbone?.close();
 });
 
-const unit = (v: Float32Array) => v.map((x) => x / Math.sqrt(dot(v, v)));
-
 /** Every clip's similarity to a query vector, best first (the brute-force reference). */
 async function bruteForce(query: ArrayLike<number>, allowed: (i: number) => boolean = () => true) {
   const ids = [...audioOf.keys()];
@@ -135,40 +133,6 @@ describe('Searcher', () => {
       });
     } finally {
       await workers.close();
-    }
-  });
-
-  it('ranks the queries embedded while a round runs together, in the next round', async () => {
-    // clipId queries need no model: each flush hands its vectors to the ranking at once. Over 40 000 clips a
-    // round takes milliseconds, while the next flush comes one turn of the event loop later: the second and the
-    // third flush arrive while the first round still ranks, and go together as the second round.
-    const big = ClipIndex.create(join(root, 'big'), { dim: backbone.dim, dtype: 'f32', model: backbone.name });
-    try {
-      const d = backbone.dim;
-      for (let start = 0; start < 40_000; start += 10_000) {
-        big.add(
-          Array.from({ length: 10_000 }, (_, i) => ({
-            id: `big-${start + i}`,
-            vector: unit(Float32Array.from({ length: d }, () => rng() - 0.5)),
-            meta: { path: `/big/${start + i}.wav`, durationS: 1, source: 'big', license: 'CC0-1.0', captions: [], tags: [], contentHash: `big-${start + i}` },
-          })),
-        );
-      }
-      const ranker = new Searcher(backbone, big);
-      const ids = ['big-1', 'big-2', 'big-3'];
-      const alone = [];
-      for (const clipId of ids) alone.push(await ranker.search({ clipId }, { k: 3 }));
-      expect(ranker.stats()).toMatchObject({ batches: 3, rankRounds: 3 });
-      const answers = [ranker.search({ clipId: ids[0]! }, { k: 3 })];
-      await new Promise((r) => setImmediate(r));
-      answers.push(ranker.search({ clipId: ids[1]! }, { k: 3 }));
-      await new Promise((r) => setImmediate(r));
-      answers.push(ranker.search({ clipId: ids[2]! }, { k: 3 }));
-      const together = await Promise.all(answers);
-      expect(ranker.stats()).toMatchObject({ batches: 6, rankRounds: 5 });
-      together.forEach((hits, i) => expect(hits).toEqual(alone[i]));
-    } finally {
-      big.close();
     }
   });
 
