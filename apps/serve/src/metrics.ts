@@ -128,7 +128,7 @@ export class ServerMetrics {
           () => search().rankRounds,
           'counter',
         ),
-        new Gauge('aurola_search_queued', 'Searches waiting for the batch being embedded, to go together as the next one.', () => search().queued),
+        new Gauge('aurola_search_queued', 'Searches waiting for a free model worker, to go together as the next batch.', () => search().queued),
       );
     }
     this.gauges.push(

@@ -3,12 +3,11 @@
 // results it already has, for as long as a batch takes. Here the sessions live in worker threads of their own (one
 // by default, each with its own copy of the model); the caller's event loop stays free, and a searcher can rank
 // one batch while the workers embed the next ones.
+import { checkPositiveInt } from '@aurola/args';
 import { WorkerPool } from '@aurola/jobs';
 
 import type { Backbone, EmbedOptions, Embeddings, RerankDirection, ScorePair } from './backbone.js';
 import type { ModelConfig } from './config.js';
-import { checkPositiveInt } from '@aurola/args';
-
 import { readModelDirectory } from './model-directory.js';
 import type { LoadOptions } from './onnx-backbone.js';
 import type { BackboneJob, BackboneInfo } from './backbone-worker.js';
