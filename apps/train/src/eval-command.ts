@@ -114,12 +114,18 @@ export async function evalCommand(args: string[]): Promise<number> {
     if (clips.length < 2) throw new Error(`only ${clips.length} of ${files.length} clips could be read from ${values.audio ?? values.captions}: nothing to evaluate`);
     const embedding = new Progress('  embedding', clips.length + clips.reduce((a, c) => a + c.captions.length, 0), { unit: 'items' });
     let last = 0;
+    let judging: Progress | undefined;
+    let judged = 0;
     const rerank = backbone.config.rerank;
     const result = await evaluateBackbone(backbone, clips, {
       rerankK,
       ...(rerank ? { alpha: { t2a: rerank.alphaT2A, a2t: rerank.alphaA2T } } : {}),
       onProgress: (done) => {
         for (; last < done; last++) embedding.tick();
+      },
+      onJudgeProgress: (done, total) => {
+        judging ??= new Progress('  judging pairs', total, { unit: 'pairs' });
+        for (; judged < done; judged++) judging.tick();
       },
     });
     process.stdout.write(formatEvaluation(result, skipped));

@@ -2,7 +2,7 @@
 // clip and caption embedded, exact full-gallery ranking in both directions, then — when asked — the top K of every
 // query re-ranked with p(Yes) with a fixed α per direction (from the model directory: chosen on validation by the
 // training app, never on the set being evaluated).
-import type { Backbone } from '@aurola/backbone';
+import type { Backbone, RerankDirection, ScorePair } from '@aurola/backbone';
 import { similarity } from '@aurola/kernels';
 
 import { evaluateEmbeddings, type BothDirections } from './evaluate.js';
@@ -20,9 +20,12 @@ export interface BackboneEvalOptions {
   /** Re-rank the top `rerankK` of every query (0: none, the default). */
   rerankK?: number;
   alpha?: { t2a: number; a2t: number };
-  /** Clips per embedding call (bounds memory). Default 32. */
+  /** Clips per embedding call (bounds memory); pairs per judging call are 8× as many. Default 32. */
   batch?: number;
+  /** Clips and captions embedded so far, of all of them. */
   onProgress?: (done: number, total: number) => void;
+  /** Pairs judged so far (re-ranking: K per query, both directions), of all of them. */
+  onJudgeProgress?: (done: number, total: number) => void;
 }
 
 export interface BackboneEvaluation {
@@ -66,11 +69,23 @@ export async function evaluateBackbone(backbone: Backbone, clips: readonly EvalC
     const t2aScores = similarity(T, A);
     const t2aTop = topK(t2aScores, T.rows, A.rows, k);
     const kA = t2aTop.length / T.rows;
-    const t2aYes = await backbone.scorePairs(Array.from(t2aTop, (clip, i) => ({ text: captions[Math.floor(i / kA)]!, audio: clips[clip]!.audio })), 't2a');
     const a2tScores = similarity(A, T);
     const a2tTop = topK(a2tScores, A.rows, T.rows, k);
     const kT = a2tTop.length / A.rows;
-    const a2tYes = await backbone.scorePairs(Array.from(a2tTop, (caption, i) => ({ text: captions[caption]!, audio: clips[Math.floor(i / kT)]!.audio })), 'a2t');
+    // Judged in chunks, so that a long evaluation reports progress (p(Yes) does not depend on the batching).
+    const pairsTotal = t2aTop.length + a2tTop.length;
+    let judged = 0;
+    const judge = async (pairs: ScorePair[], direction: RerankDirection): Promise<Float32Array> => {
+      const out = new Float32Array(pairs.length);
+      for (let s = 0; s < pairs.length; s += 8 * batch) {
+        out.set(await backbone.scorePairs(pairs.slice(s, s + 8 * batch), direction), s);
+        judged += Math.min(8 * batch, pairs.length - s);
+        opts.onJudgeProgress?.(judged, pairsTotal);
+      }
+      return out;
+    };
+    const t2aYes = await judge(Array.from(t2aTop, (clip, i) => ({ text: captions[Math.floor(i / kA)]!, audio: clips[clip]!.audio })), 't2a');
+    const a2tYes = await judge(Array.from(a2tTop, (caption, i) => ({ text: captions[caption]!, audio: clips[Math.floor(i / kT)]!.audio })), 'a2t');
     const t2a = (a: number) => retrievalMetrics(fuseRerank(t2aScores, T.rows, A.rows, t2aTop, t2aYes, a), T.rows, A.rows, (q) => [clipOfCaption[q]!]);
     const a2t = (a: number) => retrievalMetrics(fuseRerank(a2tScores, A.rows, T.rows, a2tTop, a2tYes, a), A.rows, T.rows, (q) => captionsOf[q]!);
     result.reranked = { alpha, k, t2a: t2a(alpha.t2a), a2t: a2t(alpha.a2t), judgeAlone: { t2a: t2a(JUDGE_ALONE_ALPHA), a2t: a2t(JUDGE_ALONE_ALPHA) } };

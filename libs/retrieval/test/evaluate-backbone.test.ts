@@ -50,7 +50,13 @@ describe('evaluateBackbone', () => {
     expect(none.reranked!.t2a).toEqual(none.plain.t2a);
     expect(none.reranked!.a2t).toEqual(none.plain.a2t);
 
-    const judged = await evaluateBackbone(backbone, clips, { rerankK: k, alpha: { t2a: 1e6, a2t: 1e6 } });
+    const progress: [number, number][] = [];
+    // batch 1: the pairs are judged 8 at a time, so the reference below also checks that chunking changes nothing.
+    const judged = await evaluateBackbone(backbone, clips, { rerankK: k, alpha: { t2a: 1e6, a2t: 1e6 }, batch: 1, onJudgeProgress: (done, total) => progress.push([done, total]) });
+    const pairs = k * (clips.length + clips.reduce((n, c) => n + c.captions.length, 0));
+    expect(progress.length).toBeGreaterThan(2);
+    expect(progress.at(-1)).toEqual([pairs, pairs]);
+    progress.forEach(([done], i) => expect(done).toBeGreaterThan(i > 0 ? progress[i - 1]![0] : 0));
     // Reference for T2A R@1: per caption, its top K clips by similarity, then the one with the highest p(Yes),
     // each scored by its own scorePairs call.
     const captions = clips.flatMap((c) => c.captions);
