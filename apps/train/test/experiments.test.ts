@@ -34,6 +34,8 @@ describe('experiment rows', () => {
     expect(row('rerankCand')).toEqual({ ...row('rerank'), rerank: { ...row('rerank').rerank, pairShare: 'candidate' } });
     expect(row('data10').trainFraction).toBe(0.1);
     expect(row('mini').model.preset).toBe('mini');
+    // The mini row without λ and β, nothing else changed.
+    expect(row('miniInfonce')).toEqual({ ...row('mini'), retrieval: { ...row('mini').retrieval, lambda: 0, beta: 0 } });
     expect(row('wordvec').model.wordVectors).toBe(true);
     expect(row('stage1').model.wordVectors).toBe(false);
     // Everything else equal to the hybrid + stage 1 row.
