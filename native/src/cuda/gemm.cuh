@@ -370,14 +370,11 @@ ak_status launch_tc_gemm(const AOp &a, const BOp &b, int64_t m_base, int64_t M, 
   return AK_OK;
 }
 
-// Tile shapes. Big: throughput shape for many queries / Hybrid-NCE (2 blocks of 80 KB per SM). Mid and Small:
-// few queries, where the product is bound by reading the corpus; their job is to keep enough corpus bytes in
-// flight, not to use the tensor cores well.
-using TcBig = TcCfg<128, 128, 32, 2, 4, 4, 2>;
-// Search with many queries: the Big shape with k tiles of 64 (half the barriers per k; 3 stages, 108 KB a block). A sweep
-// of seven shapes on an H200 (2026-11-27) found this 7 % faster at 1 024 queries; Hybrid-NCE keeps Big (its stripe
-// sizes are derived from Big's tiles).
-using TcSearch = TcCfg<128, 128, 64, 2, 4, 3, 2>;
+// Tile shapes. Big: throughput shape for many queries / Hybrid-NCE (2 blocks of 108 KB per SM; k tiles of 64 halve
+// the barriers per k — on an H200 that was 7 % faster than 32 with 4 stages, the best of the shapes swept in
+// native/BENCHMARKS.md). Mid and Small: few queries, where the product is bound by reading the corpus; their job
+// is to keep enough corpus bytes in flight, not to use the tensor cores well.
+using TcBig = TcCfg<128, 128, 64, 2, 4, 3, 2>;
 using TcMid = TcCfg<64, 128, 32, 2, 4, 4, 2>;
 using TcSmall = TcCfg<16, 128, 64, 1, 4, 4, 2>;
 

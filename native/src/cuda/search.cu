@@ -311,8 +311,8 @@ ak_status run_product(const void *Q, ak_dtype qt, const void *C, ak_dtype ct, in
       return bf ? launch_tc_gemm<TcMid, true>(a, b, 0, M, n_base, N, d, true, epi, what)
                 : launch_tc_gemm<TcMid, false>(a, b, 0, M, n_base, N, d, true, epi, what);
     }
-    return bf ? launch_tc_gemm<TcSearch, true>(a, b, 0, M, n_base, N, d, true, epi, what)
-              : launch_tc_gemm<TcSearch, false>(a, b, 0, M, n_base, N, d, true, epi, what);
+    return bf ? launch_tc_gemm<TcBig, true>(a, b, 0, M, n_base, N, d, true, epi, what)
+              : launch_tc_gemm<TcBig, false>(a, b, 0, M, n_base, N, d, true, epi, what);
   }
   KMajorOperand a{Q, d, M, d, false};
   KMajorOperand b{C, d, n_end, d, false};
