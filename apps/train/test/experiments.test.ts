@@ -21,6 +21,13 @@ describe('experiment rows', () => {
     expect(row('beta').retrieval).toMatchObject({ lambda: 0, beta: 0.1 });
     expect(row('hybrid').retrieval).toMatchObject({ lambda: 0.2, beta: 0.1 });
     expect(row('hybrid').text.steps).toBe(0);
+    expect(row('hybrid').retrieval.detachWeights).toBe(false);
+    expect(row('detached')).toEqual({ ...row('hybrid'), retrieval: { ...row('hybrid').retrieval, detachWeights: true } });
+    // The batch-size pair: each its B-64 row with only the batch changed.
+    for (const [big, small] of [['infonce256', 'infonce'], ['hybrid256', 'hybrid']] as const) {
+      expect(row(big).retrieval.batchPairs).toBe(256);
+      expect(row(big)).toEqual({ ...row(small), retrieval: { ...row(small).retrieval, batchPairs: 256 } });
+    }
     expect(row('stage1').text.steps).toBeGreaterThan(0);
     expect(row('stage1').rerank.steps).toBe(0);
     expect(row('rerank').rerank.steps).toBeGreaterThan(0);
