@@ -100,6 +100,14 @@ describe('the whole pipeline in miniature', () => {
     const stagesS = result.timing.text!.seconds + result.timing.retrieval!.seconds + result.timing.rerank!.seconds;
     expect(result.timing.retrieval!.seconds).toBeGreaterThan(0);
     expect(stagesS).toBeLessThan(wallS);
+    // Every retrieval step logs how many of its clips had an extra (tag-cluster) positive: how often λ acted.
+    const retrievalLog = readFileSync(join(root, 'run', 'retrieval', 'log.jsonl'), 'utf8').trim().split('\n');
+    const shares = retrievalLog.map((l) => JSON.parse(l) as { loss?: number; extraPositives?: number }).filter((e) => e.loss !== undefined).map((e) => e.extraPositives);
+    expect(shares).toHaveLength(120);
+    for (const share of shares) {
+      expect(share).toBeGreaterThanOrEqual(0);
+      expect(share).toBeLessThanOrEqual(1);
+    }
 
     // The run's curves: every stage's loss, and validation recall measured during training.
     expect(existsSync(join(root, 'run', 'plots', 'loss.svg'))).toBe(true);

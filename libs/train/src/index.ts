@@ -23,6 +23,7 @@ export { lineChartSvg, runningMean, writeTrainingPlots, type LineChart, type Ser
 export { defaultRunConfig, exportRun, featureCacheFor, runTraining, STAGES, type RunConfig, type RunOptions, type RunResult, type StageName } from './pipeline/run.js';
 export {
   embedSequences,
+  extraPositiveShare,
   judgeExamples,
   RERANK_NEGATIVES,
   RERANK_PAIR_SHARES,

@@ -69,11 +69,28 @@ function drawBatch(rng: Rng, n: number, B: number): number[] {
   return [...picked];
 }
 
+/** One step's loss (gradients accumulated) and any figures of its batch worth a line in the log. */
+interface StepOutcome {
+  loss: number;
+  batch?: Record<string, number>;
+}
+
 interface StageLoop {
   name: string;
   settings: StageSettings;
-  /** One step's loss (gradients accumulated). */
-  step(rng: Rng, step: number): Promise<number>;
+  step(rng: Rng, step: number): Promise<StepOutcome>;
+}
+
+/**
+ * The share of a batch's samples that have at least one extra positive (another sample of their group, DESIGN.md
+ * §2): how often λ acts at all. Logged per step as `extraPositives`.
+ */
+export function extraPositiveShare(groups: readonly number[]): number {
+  const sizes = new Map<number, number>();
+  for (const g of groups) if (g >= 0) sizes.set(g, (sizes.get(g) ?? 0) + 1);
+  let withPositive = 0;
+  for (const g of groups) if (g >= 0 && sizes.get(g)! > 1) withPositive++;
+  return groups.length > 0 ? withPositive / groups.length : 0;
 }
 
 /** The wall time of a stage's steps, validation and checkpoints included (what a user waits for). */
@@ -138,9 +155,10 @@ async function runStage(ctx: RunContext, dir: string, loop: StageLoop): Promise<
   if (every > 0 && optimizer.step === 0) await validate(0);
   ctx.onStageStart?.(loop.name, optimizer.step, settings.steps);
   for (let step = optimizer.step + 1; step <= settings.steps; step++) {
-    loss = await loop.step(makeRng(`${settings.seed}/${loop.name}/${step}`), step);
+    const outcome = await loop.step(makeRng(`${settings.seed}/${loop.name}/${step}`), step);
+    loss = outcome.loss;
     const report = optimizer.apply();
-    await log({ step, loss, lr: report.lr, gradNorm: report.gradNorm, seconds: (performance.now() - started) / 1000 });
+    await log({ step, loss, lr: report.lr, gradNorm: report.gradNorm, seconds: (performance.now() - started) / 1000, ...outcome.batch });
     ctx.onStep?.(loop.name, step, settings.steps, loss);
     if (every > 0 && (step % every === 0 || step === settings.steps)) await validate(step);
     if (step % settings.checkpointEvery === 0 || step === settings.steps) await saveCheckpoint(checkpoint, ctx.model, optimizer);
@@ -170,7 +188,7 @@ export function trainText(ctx: RunContext, dir: string, groups: readonly (readon
         left.push(textSequence(ctx.prompts, texts[a]!));
         right.push(textSequence(ctx.prompts, texts[b]!));
       }
-      return contrastiveStep(ctx.model, left, right, { padId: ctx.padId, microBatch: ctx.microBatch, tau, lambda: 0, beta: 0 });
+      return { loss: await contrastiveStep(ctx.model, left, right, { padId: ctx.padId, microBatch: ctx.microBatch, tau, lambda: 0, beta: 0 }) };
     },
   });
 }
@@ -192,7 +210,8 @@ export function trainRetrieval(ctx: RunContext, dir: string, clips: readonly Cor
         text.push(textSequence(ctx.prompts, clip.captions[granularity]!));
         groups.push(granularity === 2 ? clip.group : -1);
       }
-      return contrastiveStep(ctx.model, audio, text, { padId: ctx.padId, microBatch: ctx.microBatch, ...nce, groups });
+      const loss = await contrastiveStep(ctx.model, audio, text, { padId: ctx.padId, microBatch: ctx.microBatch, ...nce, groups });
+      return { loss, batch: { extraPositives: extraPositiveShare(groups) } };
     },
   });
 }
@@ -331,7 +350,7 @@ export async function trainRerank(ctx: RunContext, dir: string, clips: readonly 
         groups.push(granularity === 2 ? clips[i]!.group : -1);
       }
       const contrastive = await contrastiveStep(ctx.model, audio, text, { padId: ctx.padId, microBatch: ctx.microBatch, ...nce, groups });
-      return yesNo + contrastive;
+      return { loss: yesNo + contrastive, batch: { extraPositives: extraPositiveShare(groups) } };
     },
   });
 }
