@@ -35,6 +35,8 @@ const reranker = (c: RunConfig) => (hybrid(c), stage1(c), (c.rerank.steps = 100)
 
 export const EXPERIMENT_ROWS: readonly ExperimentRow[] = [
   { name: 'infonce', what: 'InfoNCE (λ 0, β 0)', apply: () => {} },
+  { name: 'infonceShort', what: 'InfoNCE, every clip paired with its short caption only (no multi-granular captions)', apply: (c) => (c.retrieval.captions = 'short') },
+  { name: 'infonceLong', what: 'InfoNCE, every clip paired with its long description only (no multi-granular captions)', apply: (c) => (c.retrieval.captions = 'long') },
   { name: 'lambda', what: 'Hybrid-NCE, λ 0.2 only', apply: (c) => Object.assign(c.retrieval, { lambda: 0.2 }) },
   { name: 'beta', what: 'Hybrid-NCE, β 0.1 only', apply: (c) => Object.assign(c.retrieval, { beta: 0.1 }) },
   { name: 'hybrid', what: 'Hybrid-NCE (λ 0.2, β 0.1)', apply: hybrid },

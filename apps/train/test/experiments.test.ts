@@ -21,6 +21,10 @@ describe('experiment rows', () => {
     expect(row('beta').retrieval).toMatchObject({ lambda: 0, beta: 0.1 });
     expect(row('hybrid').retrieval).toMatchObject({ lambda: 0.2, beta: 0.1 });
     expect(row('hybrid').text.steps).toBe(0);
+    // The single-caption baselines: InfoNCE with one granularity instead of the three.
+    expect(row('infonce').retrieval.captions).toBe('multi');
+    expect(row('infonceShort')).toEqual({ ...row('infonce'), retrieval: { ...row('infonce').retrieval, captions: 'short' } });
+    expect(row('infonceLong')).toEqual({ ...row('infonce'), retrieval: { ...row('infonce').retrieval, captions: 'long' } });
     expect(row('hybrid').retrieval.detachWeights).toBe(false);
     expect(row('detached')).toEqual({ ...row('hybrid'), retrieval: { ...row('hybrid').retrieval, detachWeights: true } });
     // The batch-size pair: each its B-64 row with only the batch changed.

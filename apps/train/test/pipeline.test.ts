@@ -228,6 +228,8 @@ describe('the whole pipeline in miniature', () => {
     await expect(trainCommand(['--manifest', manifest, '--out', run, '--config', bad])).rejects.toThrow(/rerank\.negatives must be one of other-tag, nearest, got "random"/);
     writeFileSync(bad, 'rerank:\n  pairShare: both\n');
     await expect(trainCommand(['--manifest', manifest, '--out', run, '--config', bad])).rejects.toThrow(/rerank\.pairShare must be one of query, candidate, got "both"/);
+    writeFileSync(bad, 'retrieval:\n  captions: medium\n');
+    await expect(trainCommand(['--manifest', manifest, '--out', run, '--config', bad])).rejects.toThrow(/retrieval\.captions must be one of multi, long, short, tags, got "medium"/);
     expect(readFileSync(join(run, 'config.json'), 'utf8')).toBe(runConfig);
     await expect(exportCommand(['--run', join(root, 'library'), '--out', join(root, 'nowhere')])).rejects.toThrow(/is not a training run \(config\.json/);
   });

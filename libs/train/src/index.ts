@@ -22,6 +22,8 @@ export { initEmbeddingFromWordVectors } from './pipeline/word-init.js';
 export { lineChartSvg, runningMean, writeTrainingPlots, type LineChart, type Series } from './pipeline/plots.js';
 export { defaultRunConfig, exportRun, featureCacheFor, runTraining, STAGES, type RunConfig, type RunOptions, type RunResult, type StageName } from './pipeline/run.js';
 export {
+  CAPTION_DRAWS,
+  drawCaption,
   embedSequences,
   extraPositiveShare,
   judgeExamples,
@@ -31,6 +33,7 @@ export {
   trainRerank,
   trainRetrieval,
   trainText,
+  type CaptionDraw,
   type HybridNceSettings,
   type JudgeExample,
   type RerankNegatives,

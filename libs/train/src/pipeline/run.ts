@@ -21,12 +21,14 @@ import { evaluateSplit, evaluateWithRerank, type RerankEvaluation } from './eval
 import { writeTrainingPlots } from './plots.js';
 import { initEmbeddingFromWordVectors } from './word-init.js';
 import {
+  CAPTION_DRAWS,
   RERANK_NEGATIVES,
   RERANK_PAIR_SHARES,
   stageTiming,
   trainRerank,
   trainRetrieval,
   trainText,
+  type CaptionDraw,
   type HybridNceSettings,
   type RerankPairing,
   type RunContext,
@@ -56,7 +58,8 @@ export interface RunConfig {
    * paraphrase groups; `nli`: a SimCSE NLI CSV whose (sent0, sent1) pairs join it too. '' for none.
    */
   text: Omit<StageSettings, 'seed'> & { tau: number; audiocaps: string; nli: string };
-  retrieval: Omit<StageSettings, 'seed'> & HybridNceSettings;
+  /** `captions`: which caption each clip trains with (CaptionDraw; `multi` is DESIGN.md §2's). */
+  retrieval: Omit<StageSettings, 'seed'> & HybridNceSettings & { captions: CaptionDraw };
   /**
    * `clips`: the training clips the re-ranker learns from (drawn by the seed), among which its hard negatives are
    * mined; `negatives`: how (RerankNegatives); `pairShare`: what an item's yes and no pairs share (RerankPairShare).
@@ -86,7 +89,7 @@ export function defaultRunConfig(manifest: string): RunConfig {
     threads: 0,
     microBatch: 64,
     text: { ...stage(300, 64, 3e-4), tau: 0.05, audiocaps: '', nli: '' },
-    retrieval: { ...stage(2000, 64, 3e-4), tau: 0.05, alpha: 1, lambda: 0.2, beta: 0.1, direction: 'a2t', detachWeights: false },
+    retrieval: { ...stage(2000, 64, 3e-4), tau: 0.05, alpha: 1, lambda: 0.2, beta: 0.1, direction: 'a2t', detachWeights: false, captions: 'multi' },
     rerank: { ...stage(300, 32, 1e-4), clips: 4000, negatives: 'other-tag', pairShare: 'query' },
     eval: { rerankK: 10, alphaGrid: [0, 0.05, 0.1, 0.2, 0.5, 1], maxClips: 500, validationClips: 200 },
   };
@@ -175,6 +178,9 @@ export async function runTraining(config: RunConfig, runDir: string, { onStageSt
   if (config.rerank.negatives !== undefined && !RERANK_NEGATIVES.includes(config.rerank.negatives)) {
     throw new RangeError(`rerank.negatives must be one of ${RERANK_NEGATIVES.join(', ')}, got ${JSON.stringify(config.rerank.negatives)}`);
   }
+  if (config.retrieval.captions !== undefined && !CAPTION_DRAWS.includes(config.retrieval.captions)) {
+    throw new RangeError(`retrieval.captions must be one of ${CAPTION_DRAWS.join(', ')}, got ${JSON.stringify(config.retrieval.captions)}`);
+  }
   if (config.rerank.pairShare !== undefined && !RERANK_PAIR_SHARES.includes(config.rerank.pairShare)) {
     throw new RangeError(`rerank.pairShare must be one of ${RERANK_PAIR_SHARES.join(', ')}, got ${JSON.stringify(config.rerank.pairShare)}`);
   }
@@ -240,9 +246,10 @@ export async function runTraining(config: RunConfig, runDir: string, { onStageSt
       await timeStage('text', textGroups.length);
     }
     await writeTrainingPlots(runDir);
-    const { tau, alpha, lambda, beta, direction, detachWeights, ...retrievalStage } = config.retrieval;
+    // Runs written before `captions` was a setting drew all three granularities.
+    const { tau, alpha, lambda, beta, direction, detachWeights, captions = 'multi', ...retrievalStage } = config.retrieval;
     if (retrievalStage.steps > 0) {
-      losses.retrieval = (await trainRetrieval(ctx, join(runDir, 'retrieval'), train, { ...retrievalStage, seed }, { tau, alpha, lambda, beta, direction, detachWeights })).finalLoss;
+      losses.retrieval = (await trainRetrieval(ctx, join(runDir, 'retrieval'), train, { ...retrievalStage, seed }, { tau, alpha, lambda, beta, direction, detachWeights }, captions)).finalLoss;
       await timeStage('retrieval', train.length);
       await writeTrainingPlots(runDir);
     }
@@ -256,7 +263,7 @@ export async function runTraining(config: RunConfig, runDir: string, { onStageSt
       const { clips: rerankClips, negatives = 'other-tag', pairShare = 'query', ...rerankStage } = config.rerank;
       const rerankTrain = sampleFraction(train, Math.min(1, rerankClips / train.length), `${seed}/rerank-clips`);
       const nce = { tau, alpha, lambda, beta, direction, detachWeights };
-      losses.rerank = (await trainRerank(ctx, join(runDir, 'rerank'), rerankTrain, { ...rerankStage, seed }, nce, { negatives, pairShare })).finalLoss;
+      losses.rerank = (await trainRerank(ctx, join(runDir, 'rerank'), rerankTrain, { ...rerankStage, seed }, nce, { negatives, pairShare }, captions)).finalLoss;
       await timeStage('rerank', rerankTrain.length);
       await writeTrainingPlots(runDir);
       result.rerank = await evaluateWithRerank(ctx, validation, test, config.eval.rerankK, config.eval.alphaGrid);

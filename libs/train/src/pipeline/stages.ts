@@ -1,7 +1,8 @@
 // The training stages of AuroLA on aurola's own model (DESIGN.md §2), each a resumable loop of optimiser steps:
 // - text (stage 1): InfoNCE between two granularities of one clip's captions, the text prompt on both sides;
 // - retrieval (stage 2): Hybrid-NCE between clips and one caption each, drawn uniformly from the three
-//   granularities, tag-cluster groups applying when the tags were drawn;
+//   granularities (or one granularity only: the single-caption baseline), tag-cluster groups applying when the tags
+//   were drawn;
 // - rerank: the yes/no loss on one positive and one hard negative per clip (mined with the retrieval model), the
 //   query direction drawn 50/50.
 // Batches are drawn with a generator seeded by (seed, stage, step), so a resumed run draws what an uninterrupted
@@ -193,8 +194,24 @@ export function trainText(ctx: RunContext, dir: string, groups: readonly (readon
   });
 }
 
-/** Stage 2: Hybrid-NCE between clips and a caption of each, granularity drawn uniformly. */
-export function trainRetrieval(ctx: RunContext, dir: string, clips: readonly CorpusClip[], settings: StageSettings, nce: HybridNceSettings) {
+/**
+ * Which caption a clip is paired with in the contrastive steps: `multi`, the long description, the short caption or
+ * the tags, drawn uniformly (DESIGN.md §2's multi-granular supervision), or always the one named (a single-caption
+ * baseline).
+ */
+export const CAPTION_DRAWS = ['multi', 'long', 'short', 'tags'] as const;
+export type CaptionDraw = (typeof CAPTION_DRAWS)[number];
+const GRANULARITY = { long: 0, short: 1, tags: 2 } as const;
+
+/** A clip's caption for one contrastive pair, and its group id (groups apply only when the tags are the caption). */
+export function drawCaption(rng: Rng, clip: CorpusClip, draw: CaptionDraw): { caption: string; group: number } {
+  const drawn = Math.floor(rng() * 3); // drawn whatever the setting, so that every setting sees the same batches
+  const granularity = draw === 'multi' ? drawn : GRANULARITY[draw];
+  return { caption: clip.captions[granularity]!, group: granularity === GRANULARITY.tags ? clip.group : -1 };
+}
+
+/** Stage 2: Hybrid-NCE between clips and a caption of each (drawCaption). */
+export function trainRetrieval(ctx: RunContext, dir: string, clips: readonly CorpusClip[], settings: StageSettings, nce: HybridNceSettings, draw: CaptionDraw) {
   return runStage(ctx, dir, {
     name: 'retrieval',
     settings,
@@ -205,10 +222,10 @@ export function trainRetrieval(ctx: RunContext, dir: string, clips: readonly Cor
       const groups: number[] = [];
       for (const i of batch) {
         const clip = clips[i]!;
-        const granularity = Math.floor(rng() * 3);
+        const { caption, group } = drawCaption(rng, clip, draw);
         audio.push(audioSequence(ctx.prompts, await ctx.features.of(clip.audio)));
-        text.push(textSequence(ctx.prompts, clip.captions[granularity]!));
-        groups.push(granularity === 2 ? clip.group : -1);
+        text.push(textSequence(ctx.prompts, caption));
+        groups.push(group);
       }
       const loss = await contrastiveStep(ctx.model, audio, text, { padId: ctx.padId, microBatch: ctx.microBatch, ...nce, groups });
       return { loss, batch: { extraPositives: extraPositiveShare(groups) } };
@@ -310,7 +327,7 @@ async function mineHardNegatives(ctx: RunContext, clips: readonly CorpusClip[], 
  * contrastive loss of stage 2 runs beside it on the same clips, so that one model keeps both its embeddings and its
  * yes/no head (aurola-mini is one model directory for both).
  */
-export async function trainRerank(ctx: RunContext, dir: string, clips: readonly CorpusClip[], settings: StageSettings, nce: HybridNceSettings, pairing: RerankPairing) {
+export async function trainRerank(ctx: RunContext, dir: string, clips: readonly CorpusClip[], settings: StageSettings, nce: HybridNceSettings, pairing: RerankPairing, draw: CaptionDraw) {
   // Mined once with the model the stage starts from, and kept, so that a resumed stage uses the same negatives.
   let negatives: number[] | undefined;
   const minedFile = join(dir, 'negatives.json');
@@ -344,10 +361,10 @@ export async function trainRerank(ctx: RunContext, dir: string, clips: readonly 
       const text: PromptSequence[] = [];
       const groups: number[] = [];
       for (const i of batch) {
-        const granularity = Math.floor(rng() * 3);
+        const { caption, group } = drawCaption(rng, clips[i]!, draw);
         audio.push(audioSequence(ctx.prompts, await ctx.features.of(clips[i]!.audio)));
-        text.push(textSequence(ctx.prompts, clips[i]!.captions[granularity]!));
-        groups.push(granularity === 2 ? clips[i]!.group : -1);
+        text.push(textSequence(ctx.prompts, caption));
+        groups.push(group);
       }
       const contrastive = await contrastiveStep(ctx.model, audio, text, { padId: ctx.padId, microBatch: ctx.microBatch, ...nce, groups });
       return { loss: yesNo + contrastive, batch: { extraPositives: extraPositiveShare(groups) } };
