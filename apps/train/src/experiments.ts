@@ -43,6 +43,8 @@ export const EXPERIMENT_ROWS: readonly ExperimentRow[] = [
   { name: 'detached', what: 'Hybrid-NCE, the negative weights detached (no gradient through w_ij)', apply: (c) => (hybrid(c), (c.retrieval.detachWeights = true)) },
   { name: 'infonce256', what: 'InfoNCE, batches of 256 clips instead of 64', apply: (c) => (c.retrieval.batchPairs = 256) },
   { name: 'hybrid256', what: 'Hybrid-NCE, batches of 256 clips instead of 64', apply: (c) => (hybrid(c), (c.retrieval.batchPairs = 256)) },
+  { name: 'infonce4x', what: 'InfoNCE, 4× the steps (1 200 of 64 clips: the pairs of the 256-clip rows)', apply: (c) => (c.retrieval.steps *= 4) },
+  { name: 'hybrid4x', what: 'Hybrid-NCE, 4× the steps (1 200 of 64 clips)', apply: (c) => (hybrid(c), (c.retrieval.steps *= 4)) },
   { name: 'stage1', what: 'Hybrid-NCE + stage 1', apply: (c) => (hybrid(c), stage1(c)) },
   { name: 'rerank', what: 'Hybrid-NCE + stage 1 + re-ranker', apply: reranker },
   { name: 'rerank4x', what: 'Hybrid-NCE + stage 1 + re-ranker trained 4× longer (400 steps)', apply: (c) => (reranker(c), (c.rerank.steps *= 4)) },

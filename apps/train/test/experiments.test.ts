@@ -32,6 +32,11 @@ describe('experiment rows', () => {
       expect(row(big).retrieval.batchPairs).toBe(256);
       expect(row(big)).toEqual({ ...row(small), retrieval: { ...row(small).retrieval, batchPairs: 256 } });
     }
+    // The same pairs in 64-clip batches: each its 300-step row with only the steps changed.
+    for (const [longer, base] of [['infonce4x', 'infonce'], ['hybrid4x', 'hybrid']] as const) {
+      expect(row(longer).retrieval.steps).toBe(1200);
+      expect(row(longer)).toEqual({ ...row(base), retrieval: { ...row(base).retrieval, steps: 1200 } });
+    }
     expect(row('stage1').text.steps).toBeGreaterThan(0);
     expect(row('stage1').rerank.steps).toBe(0);
     expect(row('rerank').rerank.steps).toBeGreaterThan(0);
