@@ -210,26 +210,27 @@ export function drawCaption(rng: Rng, clip: CorpusClip, draw: CaptionDraw): { ca
   return { caption: clip.captions[granularity]!, group: granularity === GRANULARITY.tags ? clip.group : -1 };
 }
 
+/** Hybrid-NCE between the batch's clips and a caption of each (drawCaption), as stage 2 and the re-ranker run it. */
+async function clipCaptionStep(ctx: RunContext, clips: readonly CorpusClip[], batch: readonly number[], rng: Rng, nce: HybridNceSettings, draw: CaptionDraw): Promise<StepOutcome> {
+  const audio: PromptSequence[] = [];
+  const text: PromptSequence[] = [];
+  const groups: number[] = [];
+  for (const i of batch) {
+    const { caption, group } = drawCaption(rng, clips[i]!, draw);
+    audio.push(audioSequence(ctx.prompts, await ctx.features.of(clips[i]!.audio)));
+    text.push(textSequence(ctx.prompts, caption));
+    groups.push(group);
+  }
+  const loss = await contrastiveStep(ctx.model, audio, text, { padId: ctx.padId, microBatch: ctx.microBatch, ...nce, groups });
+  return { loss, batch: { extraPositives: extraPositiveShare(groups) } };
+}
+
 /** Stage 2: Hybrid-NCE between clips and a caption of each (drawCaption). */
 export function trainRetrieval(ctx: RunContext, dir: string, clips: readonly CorpusClip[], settings: StageSettings, nce: HybridNceSettings, draw: CaptionDraw) {
   return runStage(ctx, dir, {
     name: 'retrieval',
     settings,
-    step: async (rng) => {
-      const batch = drawBatch(rng, clips.length, settings.batchPairs);
-      const audio: PromptSequence[] = [];
-      const text: PromptSequence[] = [];
-      const groups: number[] = [];
-      for (const i of batch) {
-        const clip = clips[i]!;
-        const { caption, group } = drawCaption(rng, clip, draw);
-        audio.push(audioSequence(ctx.prompts, await ctx.features.of(clip.audio)));
-        text.push(textSequence(ctx.prompts, caption));
-        groups.push(group);
-      }
-      const loss = await contrastiveStep(ctx.model, audio, text, { padId: ctx.padId, microBatch: ctx.microBatch, ...nce, groups });
-      return { loss, batch: { extraPositives: extraPositiveShare(groups) } };
-    },
+    step: (rng) => clipCaptionStep(ctx, clips, drawBatch(rng, clips.length, settings.batchPairs), rng, nce, draw),
   });
 }
 
@@ -357,17 +358,8 @@ export async function trainRerank(ctx: RunContext, dir: string, clips: readonly 
         }
       }
       const yesNo = await yesNoStep(ctx.model, sequences, answers, { yes: ctx.yes, no: ctx.no }, { padId: ctx.padId, microBatch: ctx.microBatch });
-      const audio: PromptSequence[] = [];
-      const text: PromptSequence[] = [];
-      const groups: number[] = [];
-      for (const i of batch) {
-        const { caption, group } = drawCaption(rng, clips[i]!, draw);
-        audio.push(audioSequence(ctx.prompts, await ctx.features.of(clips[i]!.audio)));
-        text.push(textSequence(ctx.prompts, caption));
-        groups.push(group);
-      }
-      const contrastive = await contrastiveStep(ctx.model, audio, text, { padId: ctx.padId, microBatch: ctx.microBatch, ...nce, groups });
-      return { loss: yesNo + contrastive, batch: { extraPositives: extraPositiveShare(groups) } };
+      const contrastive = await clipCaptionStep(ctx, clips, batch, rng, nce, draw);
+      return { loss: yesNo + contrastive.loss, batch: contrastive.batch };
     },
   });
 }
