@@ -45,6 +45,8 @@ export const EXPERIMENT_ROWS: readonly ExperimentRow[] = [
   { name: 'hybrid256', what: 'Hybrid-NCE, batches of 256 clips instead of 64', apply: (c) => (hybrid(c), (c.retrieval.batchPairs = 256)) },
   { name: 'infonce4x', what: 'InfoNCE, 4× the steps (1 200 of 64 clips: the pairs of the 256-clip rows)', apply: (c) => (c.retrieval.steps *= 4) },
   { name: 'hybrid4x', what: 'Hybrid-NCE, 4× the steps (1 200 of 64 clips)', apply: (c) => (hybrid(c), (c.retrieval.steps *= 4)) },
+  { name: 'infonceBoth', what: 'InfoNCE in both directions (a2t + t2a) instead of a2t', apply: (c) => (c.retrieval.direction = 'both') },
+  { name: 'hybridBoth', what: 'Hybrid-NCE in both directions (a2t + t2a) instead of a2t', apply: (c) => (hybrid(c), (c.retrieval.direction = 'both')) },
   { name: 'stage1', what: 'Hybrid-NCE + stage 1', apply: (c) => (hybrid(c), stage1(c)) },
   { name: 'rerank', what: 'Hybrid-NCE + stage 1 + re-ranker', apply: reranker },
   { name: 'rerank4x', what: 'Hybrid-NCE + stage 1 + re-ranker trained 4× longer (400 steps)', apply: (c) => (reranker(c), (c.rerank.steps *= 4)) },

@@ -32,6 +32,11 @@ describe('experiment rows', () => {
       expect(row(big).retrieval.batchPairs).toBe(256);
       expect(row(big)).toEqual({ ...row(small), retrieval: { ...row(small).retrieval, batchPairs: 256 } });
     }
+    // Both directions: each its a2t row with only the direction changed.
+    expect(row('infonce').retrieval.direction).toBe('a2t');
+    for (const [both, base] of [['infonceBoth', 'infonce'], ['hybridBoth', 'hybrid']] as const) {
+      expect(row(both)).toEqual({ ...row(base), retrieval: { ...row(base).retrieval, direction: 'both' } });
+    }
     // The same pairs in 64-clip batches: each its 300-step row with only the steps changed.
     for (const [longer, base] of [['infonce4x', 'infonce'], ['hybrid4x', 'hybrid']] as const) {
       expect(row(longer).retrieval.steps).toBe(1200);
