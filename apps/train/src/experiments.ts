@@ -65,6 +65,7 @@ export const EXPERIMENT_ROWS: readonly ExperimentRow[] = [
   { name: 'wordvec', what: 'Hybrid-NCE + stage 1, word embeddings from projected word vectors', apply: (c) => (hybrid(c), stage1(c), (c.model.wordVectors = true)) },
   { name: 'rate12', what: 'Hybrid-NCE + stage 1, 12.5 audio tokens a second (conv strides 2, 2, 2) instead of 25', apply: (c) => (hybrid(c), stage1(c), (c.model.audioStrides = [2, 2, 2])) },
   { name: 'mini', what: 'Hybrid-NCE + stage 1, the mini model (d 256 × 6 layers) instead of tiny (d 64 × 2)', apply: (c) => (hybrid(c), stage1(c), (c.model.preset = 'mini')) },
+  { name: 'small', what: 'Hybrid-NCE + stage 1, the small model (d 512 × 8 layers) instead of tiny: the mini row one size up', apply: (c) => (hybrid(c), stage1(c), (c.model.preset = 'small')) },
   { name: 'miniInfonce', what: 'InfoNCE + stage 1, the mini model: the mini row without λ and β', apply: (c) => (stage1(c), (c.model.preset = 'mini')) },
 ];
 

@@ -55,6 +55,8 @@ describe('experiment rows', () => {
     expect(row('rerankCand')).toEqual({ ...row('rerank'), rerank: { ...row('rerank').rerank, pairShare: 'candidate' } });
     expect(row('data10').trainFraction).toBe(0.1);
     expect(row('mini').model.preset).toBe('mini');
+    // Model scaling: mini and small differ only in the preset.
+    expect(row('small')).toEqual({ ...row('mini'), model: { ...row('mini').model, preset: 'small' } });
     // The mini row without λ and β, nothing else changed.
     expect(row('miniInfonce')).toEqual({ ...row('mini'), retrieval: { ...row('mini').retrieval, lambda: 0, beta: 0 } });
     expect(row('wordvec').model.wordVectors).toBe(true);
