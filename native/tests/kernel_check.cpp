@@ -29,51 +29,15 @@
 #include "cuda/cuda_kernels.hpp"
 #endif
 
+#include "check_tally.hpp"
+
 namespace {
 
 const double kInf = std::numeric_limits<double>::infinity();
 const float kInfF = std::numeric_limits<float>::infinity();
 
-// ---------------------------------------------------------------------------------------------------------------
-// Tally and reporting
-// ---------------------------------------------------------------------------------------------------------------
-struct Tally {
-  int passed = 0;
-  int failed = 0;
-  int printed = 0;
-};
-Tally g_tally;
-
-void report_failure(const char *fmt, ...) {
-  if (g_tally.printed++ >= 60) return;  // enough to diagnose; the counts say the rest
-  std::va_list args;
-  va_start(args, fmt);
-  std::printf("  FAIL ");
-  std::vprintf(fmt, args);
-  std::printf("\n");
-  va_end(args);
-}
-
-// Counts one check; on failure prints the context (fmt...) once.
-#define CHECK(cond, ...)                   \
-  do {                                     \
-    if (cond) {                            \
-      ++g_tally.passed;                    \
-    } else {                               \
-      ++g_tally.failed;                    \
-      report_failure(__VA_ARGS__);         \
-    }                                      \
-  } while (0)
-
-struct GroupScope {
-  const char *name;
-  int p0, f0;
-  explicit GroupScope(const char *n) : name(n), p0(g_tally.passed), f0(g_tally.failed) {}
-  ~GroupScope() {
-    std::printf("%-44s %6d passed, %d failed\n", name, g_tally.passed - p0, g_tally.failed - f0);
-    std::fflush(stdout);
-  }
-};
+using check::GroupScope;
+using check::report_failure;
 
 const char *dtype_name(ak_dtype t) { return t == AK_F32 ? "f32" : t == AK_F16 ? "f16" : "bf16"; }
 const char *device_name(ak_device d) { return d == AK_DEVICE_CUDA ? "cuda" : "cpu"; }
@@ -902,8 +866,7 @@ int run_check() {
   check_nce_reference_gradient();
   check_nce();
   check_errors();
-  std::printf("%d passed, %d failed\n", g_tally.passed, g_tally.failed);
-  return g_tally.failed == 0 ? 0 : 1;
+  return check::summary();
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -30,42 +30,11 @@
 #include "aurola_engine.h"
 #include "engine/model.hpp"
 
+#include "check_tally.hpp"
+
 namespace {
 
-struct Tally {
-  int passed = 0, failed = 0, printed = 0;
-};
-Tally g_tally;
-
-void report_failure(const char *fmt, ...) {
-  if (g_tally.printed++ >= 60) return;
-  std::va_list args;
-  va_start(args, fmt);
-  std::printf("  FAIL ");
-  std::vprintf(fmt, args);
-  std::printf("\n");
-  va_end(args);
-}
-
-#define CHECK(cond, ...)             \
-  do {                               \
-    if (cond) {                      \
-      ++g_tally.passed;              \
-    } else {                         \
-      ++g_tally.failed;              \
-      report_failure(__VA_ARGS__);   \
-    }                                \
-  } while (0)
-
-struct GroupScope {
-  const char *name;
-  int p0, f0;
-  explicit GroupScope(const char *n) : name(n), p0(g_tally.passed), f0(g_tally.failed) {}
-  ~GroupScope() {
-    std::printf("%-52s %6d passed, %d failed\n", name, g_tally.passed - p0, g_tally.failed - f0);
-    std::fflush(stdout);
-  }
-};
+using check::GroupScope;
 
 using Rng = std::mt19937_64;
 double normal(Rng &rng) { return std::normal_distribution<double>(0.0, 1.0)(rng); }
@@ -893,6 +862,5 @@ int main(int argc, char **argv) {
   check_adamw();
   check_errors();
   if (run_bench) bench();
-  std::printf("%d passed, %d failed\n", g_tally.passed, g_tally.failed);
-  return g_tally.failed ? 1 : 0;
+  return check::summary();
 }
