@@ -91,7 +91,8 @@ const { backbone, description } = await loadModel();
 const t0 = performance.now();
 const index = buildIndex(backbone.dim, backbone.name, Number(values.clips));
 const buildS = (performance.now() - t0) / 1000;
-const searcher = new Searcher(backbone, index);
+// No text cache: the random texts repeat now and then, and every query is to be embedded (README, Load).
+const searcher = new Searcher(backbone, index, { textCache: 0 });
 const app = buildServer({ index, searcher, modelName: backbone.name, logger: false });
 await app.listen({ port: 0, host: '127.0.0.1' });
 const address = app.server.address();

@@ -117,7 +117,7 @@ export class ServerMetrics {
   private readonly gauges: Gauge[] = [];
   private readonly started = Date.now();
 
-  constructor(indexSize: () => number, search?: () => { batches: number; rankRounds: number; queued: number }) {
+  constructor(indexSize: () => number, search?: () => { batches: number; rankRounds: number; queued: number; textCacheHits: number }) {
     this.gauges.push(new Gauge('aurola_index_clips', 'Clips in the index.', indexSize));
     if (search) {
       this.gauges.push(
@@ -129,6 +129,7 @@ export class ServerMetrics {
           'counter',
         ),
         new Gauge('aurola_search_queued', 'Searches waiting for a free model worker, to go together as the next batch.', () => search().queued),
+        new Gauge('aurola_search_text_cache_hits_total', 'Text searches answered from the cache of text vectors (no model call).', () => search().textCacheHits, 'counter'),
       );
     }
     this.gauges.push(

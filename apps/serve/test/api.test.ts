@@ -428,6 +428,7 @@ describe('service routes', () => {
 
   it('/metrics: request counts by route and status, the search latency histogram, the index size', async () => {
     await search({ text: 'tone' });
+    await search({ text: 'tone' }); // asked again: from the Searcher's text cache
     await app.inject({ url: '/v1/clips/unknown-for-metrics' });
     const res = await app.inject({ url: '/metrics' });
     expect(res.statusCode).toBe(200);
@@ -447,6 +448,9 @@ describe('service routes', () => {
     const rounds = Number(/^aurola_search_rank_rounds_total (\d+)$/m.exec(text)?.[1]);
     expect(rounds).toBe(fx.searcher.stats().rankRounds);
     expect(rounds).toBeGreaterThan(0);
+    const cacheHits = Number(/^aurola_search_text_cache_hits_total (\d+)$/m.exec(text)?.[1]);
+    expect(cacheHits).toBe(fx.searcher.stats().textCacheHits);
+    expect(cacheHits).toBeGreaterThan(0);
     expect(text).not.toContain('unknown-for-metrics');
   });
 

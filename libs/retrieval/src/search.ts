@@ -3,10 +3,13 @@
 // while every backbone slot is busy) are embedded in one backbone call per modality and ranked in one kernel call
 // per filter, which is what keeps a busy server's latency flat. Re-ranking (DESIGN.md §2) adds α_dir · p(Yes) to every one of the top K candidates — the
 // fairness rule — with α per direction from the model directory (chosen on validation by the training app).
+// Text query vectors are kept in a small LRU cache: a repeated text (a search refined with another filter, more
+// results or re-ranking on) goes straight to ranking.
 import { decodeFile, prepareAudio } from '@aurola/audio';
 import type { Backbone, RerankDirection } from '@aurola/backbone';
 import type { CaptionHit, ClipFilter, ClipHit, ClipIndex, ClipMetadata, ClipRecord } from '@aurola/index';
 
+import { Lru } from './lru.js';
 import { Rounds } from './rounds.js';
 
 export interface SearchQuery {
@@ -66,6 +69,8 @@ export interface SearcherOptions {
   loadAudio?: (clip: ClipRecord) => Promise<Float32Array>;
   /** The longest clip the backbone reads, in seconds (default 10). */
   maxDurationS?: number;
+  /** Text query vectors kept for repeated texts (default 1024, about 1 KB each at 256-d; 0 embeds every query). */
+  textCache?: number;
 }
 
 export interface SearcherStats {
@@ -76,6 +81,8 @@ export interface SearcherStats {
   rankRounds: number;
   /** Queries waiting for a batch being embedded to finish; they go together as the next batch. */
   queued: number;
+  /** Text queries answered from the cache of text vectors, without the model. */
+  textCacheHits: number;
 }
 
 interface Pending {
@@ -131,7 +138,8 @@ export class Searcher {
   );
   private flushScheduled = false;
   private closed = false;
-  private readonly counters = { queries: 0, batches: 0 };
+  private readonly counters = { queries: 0, batches: 0, textCacheHits: 0 };
+  private readonly textVectors: Lru<string, Float32Array>;
 
   constructor(
     readonly backbone: Backbone,
@@ -142,6 +150,7 @@ export class Searcher {
     this.maxEmbedding = backbone.concurrency ?? 1;
     const fromModel = (backbone as { config?: { rerank?: { alphaT2A: number; alphaA2T: number } } }).config?.rerank;
     this.alpha = opts.alpha ?? (fromModel ? { t2a: fromModel.alphaT2A, a2t: fromModel.alphaA2T } : { t2a: 1, a2t: 1 });
+    this.textVectors = new Lru(opts.textCache ?? 1024);
     const maxS = opts.maxDurationS ?? 10;
     this.loadAudio = opts.loadAudio ?? (async (clip) => {
       const decoded = await decodeFile(clip.path);
@@ -164,8 +173,15 @@ export class Searcher {
     const fetch = Math.max(k, rerankK) + (kind === 'clipId' ? 1 : 0);
     this.counters.queries++;
     let hits = await new Promise<ClipHit[]>((resolve, reject) => {
-      this.queue.push({ query, k, filter: request.filter, fetch, resolve, reject });
-      this.scheduleFlush();
+      const pending: Pending = { query, k, filter: request.filter, fetch, resolve, reject };
+      const cached = kind === 'text' ? this.textVectors.get(query.text!) : undefined;
+      if (cached) {
+        this.counters.textCacheHits++;
+        this.rounds.push([{ pending, vector: cached }]);
+      } else {
+        this.queue.push(pending);
+        this.scheduleFlush();
+      }
     });
     if (kind === 'clipId') hits = hits.filter((h) => h.id !== query.clipId);
     const ranked: SearchHit[] = hits.map((h) => ({ id: h.id, score: h.score, similarity: h.score, clip: h.clip }));
@@ -233,7 +249,8 @@ export class Searcher {
   }
 
   /**
-   * Embeds the queued queries (one call per modality) and hands them to the ranking rounds. As many batches are
+   * Embeds the queued queries (one call per modality, each distinct text once) and hands them to the ranking
+   * rounds; the text vectors go to the cache. As many batches are
    * embedded at a time as the backbone runs calls at once; ranking overlaps with embedding (the kernel runs on the
    * libuv pool, and a WorkerBackbone embeds in its own threads).
    */
@@ -249,8 +266,11 @@ export class Searcher {
       const texts = batch.flatMap((p, i) => (p.query.text !== undefined ? [i] : []));
       const audios = batch.flatMap((p, i) => (p.query.audio !== undefined ? [i] : []));
       if (texts.length > 0) {
-        const e = await this.backbone.embedText(texts.map((i) => batch[i]!.query.text!));
-        texts.forEach((i, r) => (vectors[i] = (e.data as Float32Array).subarray(r * d, (r + 1) * d)));
+        const distinct = [...new Set(texts.map((i) => batch[i]!.query.text!))];
+        const e = await this.backbone.embedText(distinct);
+        const byText = new Map(distinct.map((text, r) => [text, (e.data as Float32Array).slice(r * d, (r + 1) * d)]));
+        byText.forEach((vector, text) => this.textVectors.set(text, vector));
+        texts.forEach((i) => (vectors[i] = byText.get(batch[i]!.query.text!)));
       }
       if (audios.length > 0) {
         const e = await this.backbone.embedAudio(audios.map((i) => batch[i]!.query.audio!));

@@ -32,7 +32,8 @@ beforeAll(async () => {
   await writeModelDirectory(dir, randomModel({ seed: 11, words: WORDS }));
   backbone = await OnnxMllmBackbone.load(dir, { threads: 1 });
   index = ClipIndex.create(join(root, 'index'), { dim: backbone.dim, dtype: 'f32', model: backbone.name });
-  searcher = new Searcher(backbone, index, { alpha: { t2a: 0.5, a2t: 0.25 }, loadAudio: async (clip) => audioOf.get(clip.id)! });
+  // No text cache: these tests repeat texts and observe how every query reaches the model.
+  searcher = new Searcher(backbone, index, { alpha: { t2a: 0.5, a2t: 0.25 }, loadAudio: async (clip) => audioOf.get(clip.id)!, textCache: 0 });
   const items = Array.from({ length: N }, (_, i) => {
     const audio = new Float32Array(3200 + 400 * (i % 7)).map(() => (rng() - 0.5) * 0.3);
     const id = `clip-${i}`;
@@ -189,6 +190,38 @@ describe('Searcher', () => {
     const reranked = await searcher.captions(audio, { k: 4, rerank: { k: 4 } });
     const pYes = await backbone.scorePairs(reranked.map((h) => ({ text: h.caption, audio })), 'a2t');
     reranked.forEach((h, i) => expect(h.score).toBeCloseTo(h.similarity + 0.25 * pYes[i]!, 5));
+  });
+
+  it('answers a repeated text from its cache of text vectors, as the model would, and embeds each distinct text once', async () => {
+    const embedded: string[] = [];
+    // The real backbone, recording the texts it is asked to embed.
+    const recording = Object.assign(Object.create(backbone) as OnnxMllmBackbone, {
+      embedText: (texts: string[]) => (embedded.push(...texts), backbone.embedText(texts)),
+    });
+    const cached = new Searcher(recording, index, { textCache: 2 });
+    const uncached = async (text: string) => searcher.search({ text }, { k: 5 });
+    const same = async (text: string, hits: Promise<Awaited<ReturnType<typeof uncached>>>) => {
+      const expected = await uncached(text);
+      const got = await hits;
+      expect(got.map((h) => h.id)).toEqual(expected.map((h) => h.id));
+      got.forEach((h, i) => expect(h.similarity).toBeCloseTo(expected[i]!.similarity, 5));
+    };
+    // One batch holding one text three times: embedded once, each query answered as alone.
+    const batch = ['rain falls', 'a dog barks', 'rain falls', 'rain falls'].map((text) => ({ text, hits: cached.search({ text }, { k: 5 }) }));
+    for (const { text, hits } of batch) await same(text, hits);
+    expect(embedded).toEqual(['rain falls', 'a dog barks']);
+    // Asked again (with another filter too): from the cache, no model call, no batch.
+    await same('rain falls', cached.search({ text: 'rain falls' }, { k: 5 }));
+    const filtered = await cached.search({ text: 'a dog barks' }, { k: 5, filter: { source: 'odd' } });
+    expect(filtered.every((h) => h.clip.source === 'odd')).toBe(true);
+    expect(embedded).toHaveLength(2);
+    expect(cached.stats()).toMatchObject({ queries: 6, batches: 1, textCacheHits: 2 });
+    // Two entries: a third text pushes out the least recently used ('rain falls'), which is embedded again.
+    await same('the bell rings', cached.search({ text: 'the bell rings' }, { k: 5 }));
+    await cached.search({ text: 'a dog barks' }, { k: 5 });
+    await same('rain falls', cached.search({ text: 'rain falls' }, { k: 5 }));
+    expect(embedded).toEqual(['rain falls', 'a dog barks', 'the bell rings', 'rain falls']);
+    expect(cached.stats()).toMatchObject({ batches: 3, textCacheHits: 3 });
   });
 
   it('refuses bad queries and requests with a SearchError naming the problem', async () => {
