@@ -66,6 +66,11 @@ export const EXPERIMENT_ROWS: readonly ExperimentRow[] = [
   { name: 'rate12', what: 'Hybrid-NCE + stage 1, 12.5 audio tokens a second (conv strides 2, 2, 2) instead of 25', apply: (c) => (hybrid(c), stage1(c), (c.model.audioStrides = [2, 2, 2])) },
   { name: 'mini', what: 'Hybrid-NCE + stage 1, the mini model (d 256 × 6 layers) instead of tiny (d 64 × 2)', apply: (c) => (hybrid(c), stage1(c), (c.model.preset = 'mini')) },
   { name: 'small', what: 'Hybrid-NCE + stage 1, the small model (d 512 × 8 layers) instead of tiny: the mini row one size up', apply: (c) => (hybrid(c), stage1(c), (c.model.preset = 'small')) },
+  {
+    name: 'smallLr',
+    what: 'the small row at learning rate 3e-4 (the run default) in both stages instead of the experiments\' 1e-3',
+    apply: (c) => (hybrid(c), stage1(c), (c.model.preset = 'small'), (c.text.lr = 3e-4), (c.retrieval.lr = 3e-4)),
+  },
   { name: 'miniInfonce', what: 'InfoNCE + stage 1, the mini model: the mini row without λ and β', apply: (c) => (stage1(c), (c.model.preset = 'mini')) },
 ];
 

@@ -57,6 +57,8 @@ describe('experiment rows', () => {
     expect(row('mini').model.preset).toBe('mini');
     // Model scaling: mini and small differ only in the preset.
     expect(row('small')).toEqual({ ...row('mini'), model: { ...row('mini').model, preset: 'small' } });
+    expect(row('small').retrieval.lr).toBe(1e-3);
+    expect(row('smallLr')).toEqual({ ...row('small'), text: { ...row('small').text, lr: 3e-4 }, retrieval: { ...row('small').retrieval, lr: 3e-4 } });
     // The mini row without λ and β, nothing else changed.
     expect(row('miniInfonce')).toEqual({ ...row('mini'), retrieval: { ...row('mini').retrieval, lambda: 0, beta: 0 } });
     expect(row('wordvec').model.wordVectors).toBe(true);
