@@ -32,6 +32,8 @@ export interface ExperimentRow {
 const hybrid = (c: RunConfig) => Object.assign(c.retrieval, { lambda: 0.2, beta: 0.1 });
 const stage1 = (c: RunConfig) => Object.assign(c.text, { steps: 100 });
 const reranker = (c: RunConfig) => (hybrid(c), stage1(c), (c.rerank.steps = 100));
+/** The run default learning rate 3e-4 in both embedding stages instead of the experiments' 1e-3 (tuned for tiny). */
+const runLr = (c: RunConfig) => ((c.text.lr = 3e-4), (c.retrieval.lr = 3e-4));
 
 export const EXPERIMENT_ROWS: readonly ExperimentRow[] = [
   { name: 'infonce', what: 'InfoNCE (λ 0, β 0)', apply: () => {} },
@@ -69,9 +71,11 @@ export const EXPERIMENT_ROWS: readonly ExperimentRow[] = [
   {
     name: 'smallLr',
     what: 'the small row at learning rate 3e-4 (the run default) in both stages instead of the experiments\' 1e-3',
-    apply: (c) => (hybrid(c), stage1(c), (c.model.preset = 'small'), (c.text.lr = 3e-4), (c.retrieval.lr = 3e-4)),
+    apply: (c) => (hybrid(c), stage1(c), (c.model.preset = 'small'), runLr(c)),
   },
   { name: 'miniInfonce', what: 'InfoNCE + stage 1, the mini model: the mini row without λ and β', apply: (c) => (stage1(c), (c.model.preset = 'mini')) },
+  { name: 'miniLr', what: 'the mini row at learning rate 3e-4 in both stages: the size comparison for smallLr', apply: (c) => (hybrid(c), stage1(c), (c.model.preset = 'mini'), runLr(c)) },
+  { name: 'miniInfonceLr', what: 'the miniInfonce row at learning rate 3e-4 in both stages: InfoNCE against miniLr', apply: (c) => (stage1(c), (c.model.preset = 'mini'), runLr(c)) },
 ];
 
 /** The figures a row reports per run. */

@@ -58,7 +58,10 @@ describe('experiment rows', () => {
     // Model scaling: mini and small differ only in the preset.
     expect(row('small')).toEqual({ ...row('mini'), model: { ...row('mini').model, preset: 'small' } });
     expect(row('small').retrieval.lr).toBe(1e-3);
-    expect(row('smallLr')).toEqual({ ...row('small'), text: { ...row('small').text, lr: 3e-4 }, retrieval: { ...row('small').retrieval, lr: 3e-4 } });
+    // The learning-rate rows: each its base row with only the two embedding stages' rates changed.
+    for (const [slower, base] of [['smallLr', 'small'], ['miniLr', 'mini'], ['miniInfonceLr', 'miniInfonce']] as const) {
+      expect(row(slower)).toEqual({ ...row(base), text: { ...row(base).text, lr: 3e-4 }, retrieval: { ...row(base).retrieval, lr: 3e-4 } });
+    }
     // The mini row without λ and β, nothing else changed.
     expect(row('miniInfonce')).toEqual({ ...row('mini'), retrieval: { ...row('mini').retrieval, lambda: 0, beta: 0 } });
     expect(row('wordvec').model.wordVectors).toBe(true);
