@@ -2,8 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { makeRng } from '@aurola/args';
+
 import { AudioDecodeError, decodeAudio, decodeFile, releaseDecoders, type DecodedAudio } from '../src/decode/index.js';
-import { buildWav, Bytes, chunk, expectDecodeError, fixture, prng } from './decode-helpers.js';
+import { buildWav, Bytes, chunk, expectDecodeError, fixture } from './decode-helpers.js';
 
 afterAll(() => releaseDecoders());
 
@@ -236,7 +238,7 @@ describe('huge headers and chunk sizes beyond the buffer', () => {
 
 describe('garbage', () => {
   it('garbage after a valid RIFF/fmt header → AudioDecodeError', async () => {
-    const rand = prng(7);
+    const rand = makeRng(7);
     for (let i = 0; i < 20; i++) {
       const junk = Uint8Array.from({ length: 200 + i * 37 }, () => Math.floor(rand() * 256));
       const e = await expectAnyDecodeError(new Uint8Array([...wavS16().subarray(0, 36), ...junk]));
@@ -293,7 +295,7 @@ describe('garbage', () => {
   });
 
   it('random bytes → AudioDecodeError', async () => {
-    const rand = prng(11);
+    const rand = makeRng(11);
     for (let i = 0; i < 20; i++)
       await expectAnyDecodeError(Uint8Array.from({ length: 1 + i * 50 }, () => Math.floor(rand() * 256)));
   });
@@ -372,7 +374,7 @@ describe('fuzz: mutated fixtures never throw anything but AudioDecodeError, neve
     const quiet = vi.spyOn(console, 'error').mockImplementation(() => {});
     try {
       const src = fixture(name);
-      const rand = prng([...name].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 17));
+      const rand = makeRng(name);
       const reasons = new Map<string, number>();
       for (let i = 0; i < ITERATIONS; i++) {
         const label = `${name} #${i}`;

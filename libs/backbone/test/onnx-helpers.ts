@@ -1,20 +1,9 @@
 // Shared by the onnx-*.test.ts files: seeded draws, small random architectures, ORT runs and comparisons.
 import * as ort from 'onnxruntime-node';
 
+import { makeRng, type Rng } from '@aurola/args';
+
 import type { DecoderArchitecture } from '../src/config.js';
-
-export type Rng = () => number;
-
-/** mulberry32: deterministic test data. */
-export function rng(seed: number): Rng {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** An integer in [lo, hi]. */
 export const int = (r: Rng, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
@@ -46,7 +35,7 @@ export function testArchitectures(): DecoderArchitecture[] {
 }
 
 function randomArchitecture(seed: number): DecoderArchitecture {
-  const r = rng(seed);
+  const r = makeRng(seed);
   const numHeads = int(r, 1, 4);
   return {
     vocabSize: int(r, 5, 60),

@@ -2,6 +2,8 @@
 // on random weights and inputs; plus the masks, the tied head, audioTokenCount and weight checking.
 import { afterAll, describe, expect, it } from 'vitest';
 
+import { makeRng, type Rng } from '@aurola/args';
+
 import type { DecoderArchitecture } from '../src/config.js';
 import { audioTokenCount, writeAudioEncoderOnnx } from '../src/onnx/audio-encoder.js';
 import { writeDecoderOnnx, writeEmbedTokensOnnx } from '../src/onnx/decoder.js';
@@ -15,11 +17,9 @@ import {
   int64Tensor,
   maxAbsDiff,
   normals,
-  rng,
   runFloat,
   session,
   testArchitectures,
-  type Rng,
 } from './onnx-helpers.js';
 
 const TOLERANCE = 1e-4;
@@ -84,7 +84,7 @@ describe.each(archs.map((arch, i) => ({ arch, nMels: N_MELS[i]!, seed: i + 1, na
 
     it('embed_tokens gathers the embedding rows', async () => {
       const s = await session(writeEmbedTokensOnnx(arch, weights));
-      const r = rng(seed * 7);
+      const r = makeRng(seed * 7);
       const [batch, sequence] = [int(r, 1, 3), int(r, 1, 9)];
       const ids = Array.from({ length: batch * sequence }, () => int(r, 0, arch.vocabSize - 1));
       const out = await runFloat(s, { input_ids: int64Tensor(ids, [batch, sequence]) });
@@ -95,7 +95,7 @@ describe.each(archs.map((arch, i) => ({ arch, nMels: N_MELS[i]!, seed: i + 1, na
 
     it('decoder matches on real positions (right padding, shifted positions) and stays finite on padding', async () => {
       const s = await session(writeDecoderOnnx(arch, weights));
-      const r = rng(seed * 13);
+      const r = makeRng(seed * 13);
       // Short sequences, and one as long as the rotary tables.
       for (const sequence of [1, int(r, 2, 9), arch.maxPositions]) {
         const x = rightPaddedBatch(r, arch, sequence);
@@ -114,7 +114,7 @@ describe.each(archs.map((arch, i) => ({ arch, nMels: N_MELS[i]!, seed: i + 1, na
 
     it('decoder with random position ids and left padding (query rows that see no key) is finite and matches', async () => {
       const s = await session(writeDecoderOnnx(arch, weights));
-      const r = rng(seed * 17);
+      const r = makeRng(seed * 17);
       const [batch, sequence] = [3, Math.min(7, arch.maxPositions)];
       const mask = Array.from({ length: batch * sequence }, (_, i) => (i % sequence >= (i / sequence | 0) * 2 ? 1 : 0));
       const positions = Array.from({ length: batch * sequence }, () => int(r, 0, arch.maxPositions - 1));
@@ -129,7 +129,7 @@ describe.each(archs.map((arch, i) => ({ arch, nMels: N_MELS[i]!, seed: i + 1, na
 
     it('audio encoder matches, and audioTokenCount gives its token count', async () => {
       const s = await session(writeAudioEncoderOnnx(arch, weights));
-      const r = rng(seed * 19);
+      const r = makeRng(seed * 19);
       for (const frames of [1, 2, int(r, 3, 12), int(r, 13, 60)]) {
         const batch = int(r, 1, 3);
         const features = normals(r, batch * frames * nMels);
@@ -162,19 +162,19 @@ describe('decoder masks and head', () => {
 
   function withPositionReplaced(embeds: Float32Array, position: number, seed: number): Float32Array {
     const changed = embeds.slice();
-    changed.set(normals(rng(seed), h), position * h);
+    changed.set(normals(makeRng(seed), h), position * h);
     return changed;
   }
 
   it('is causal: changing token 3 leaves positions 0–2 alone and changes 3–5', async () => {
-    const embeds = normals(rng(1), sequence * h);
+    const embeds = normals(makeRng(1), sequence * h);
     const change = await changeByPosition([1, 1, 1, 1, 1, 1], embeds, withPositionReplaced(embeds, 3, 2));
     expect(Math.max(...change.slice(0, 3))).toBeLessThanOrEqual(1e-6);
     for (const c of change.slice(3)) expect(c).toBeGreaterThan(1e-3);
   });
 
   it('masks padding: a padded key changes no real position, the same key unmasked does', async () => {
-    const embeds = normals(rng(3), sequence * h);
+    const embeds = normals(makeRng(3), sequence * h);
     const changed = withPositionReplaced(embeds, 1, 4);
     const leftPadded = await changeByPosition([0, 0, 1, 1, 1, 1], embeds, changed);
     expect(Math.max(...leftPadded.slice(2))).toBeLessThanOrEqual(1e-6);
@@ -186,7 +186,7 @@ describe('decoder masks and head', () => {
 
   it('rotary is relative: shifting all position ids changes nothing, stretching them does', async () => {
     const s = await session(writeDecoderOnnx(arch, weights));
-    const embeds = normals(rng(6), sequence * h);
+    const embeds = normals(makeRng(6), sequence * h);
     const run = async (positions: number[]) =>
       (await runDecoder(s, arch, { batch: 1, sequence, embeds, mask: Array(sequence).fill(1), positions })).logits!.data;
     const base = await run([0, 1, 2, 3, 4, 5]);
@@ -196,7 +196,7 @@ describe('decoder masks and head', () => {
 
   it('ties the head: logits = last_hidden_state · embedᵀ', async () => {
     const s = await session(writeDecoderOnnx(arch, weights));
-    const r = rng(5);
+    const r = makeRng(5);
     const x = rightPaddedBatch(r, arch, 5);
     const out = await runDecoder(s, arch, x);
     const hidden = out.last_hidden_state!.data;
@@ -228,7 +228,7 @@ describe('audioTokenCount', () => {
   it('matches the written encoder for random frame counts', async () => {
     const a = arch([{ kernel: 3, stride: 2, channels: 5 }, { kernel: 2, stride: 3, channels: 7 }, { kernel: 5, stride: 1, channels: 3 }]);
     const s = await session(writeAudioEncoderOnnx(a, randomDecoderWeights(a, 4, 9)));
-    const r = rng(11);
+    const r = makeRng(11);
     for (let trial = 0; trial < 12; trial++) {
       const frames = int(r, 1, 200);
       const out = (await runFloat(s, { input_features: floatTensor(normals(r, frames * 4), [1, frames, 4]) })).audio_embeds!;

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
+import { makeRng } from '@aurola/args';
 import { decodeFile } from '@aurola/audio';
 
 import {
@@ -35,17 +36,6 @@ const haveFluidsynth = (() => {
 const dir = mkdtempSync(join(tmpdir(), 'aurola-gm-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A small deterministic generator (mulberry32), so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // A minimal Standard MIDI File reader, written from the SMF 1.0 specification.
@@ -142,7 +132,7 @@ function readMidi(bytes: Uint8Array): ReadMidi {
 describe('writeMidi', () => {
   it('writes random notes that an independent reader reads back exactly', () => {
     for (let seed = 1; seed <= 20; seed++) {
-      const random = rng(seed);
+      const random = makeRng(seed);
       const used = new Set<string>();
       const channelProgram = new Map<number, number>();
       const notes: MidiNote[] = [];
@@ -308,7 +298,7 @@ describe('sliceNotes', () => {
 
   it('cuts each note from its slot start to just after its tail falls below −60 dBFS, with a fade', () => {
     for (let seed = 1; seed <= 10; seed++) {
-      const random = rng(seed * 7919);
+      const random = makeRng(seed * 7919);
       const tones: Tone[] = Array.from({ length: 6 }, () => {
         const noteS = 0.2 + random() * 1.4;
         const tau = 0.03 + random() * 0.2;

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
+
+import { makeRng } from '@aurola/args';
+
 import { padBatch, positionIds } from '../src/index.js';
-import { rng } from './fixtures.js';
 
 describe('padBatch / positionIds', () => {
   it('right-pads random batches row-major and numbers the real tokens', () => {
-    const r = rng(42);
+    const r = makeRng(42);
     for (let trial = 0; trial < 50; trial++) {
       const batch = 1 + Math.floor(r() * 8);
       const seqs = Array.from({ length: batch }, () =>

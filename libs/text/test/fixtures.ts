@@ -70,17 +70,6 @@ export async function writeTokenizerDir(files = testFiles()): Promise<string> {
   return dir;
 }
 
-/** A small deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Qwen2.5's chat template without the tool branches: a default system turn when none is given. */
 export const QWEN_LIKE_TEMPLATE =

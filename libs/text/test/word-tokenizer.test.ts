@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+
+import { makeRng } from '@aurola/args';
+
 import { CHATML_TEMPLATE, TextTokenizer, buildWordTokenizer, promptWords, splitWords } from '../src/index.js';
-import { PAD, PROMPT_VOCAB, SPECIALS, UNK, WORDS, refEncode, rng, specialId, testFiles, wordId } from './fixtures.js';
+import { PAD, PROMPT_VOCAB, SPECIALS, UNK, WORDS, refEncode, specialId, testFiles, wordId } from './fixtures.js';
 
 describe('buildWordTokenizer', () => {
   it('writes the documented HF tokenizer.json pieces and id layout', () => {
@@ -56,7 +59,7 @@ describe('buildWordTokenizer', () => {
 
   it('@huggingface/tokenizers loads it exactly as intended: random sentences give the reference lookup ids', () => {
     const tok = TextTokenizer.fromJson(testFiles().tokenizerJson, testFiles().tokenizerConfig);
-    const r = rng(7);
+    const r = makeRng(7);
     const pool = [...WORDS, ...SPECIALS, 'Unknownword', 'zebra', 'DOG', 'Barks', '...', "it's", 'x-y', 'ümlaut'];
     const seps = [' ', '  ', '\n', '\t', '', ' \n '];
     for (let trial = 0; trial < 200; trial++) {
