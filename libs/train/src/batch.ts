@@ -3,6 +3,8 @@
 // placeholder. The placeholder (one id in the prompt) is expanded here to as many positions as the audio encoder
 // makes tokens, exactly as the ONNX runner expands it, so that training and inference see the same sequences.
 
+import type { EngineBatchInput } from '@aurola/kernels';
+
 /** One prompt: ids with at most one audio placeholder, and the position to read out. */
 export interface PromptSequence {
   ids: readonly number[];
@@ -12,19 +14,8 @@ export interface PromptSequence {
   audio?: { at: number; features: Float32Array; frames: number };
 }
 
-export interface EngineBatch {
-  batch: number;
-  length: number;
-  ids: Int32Array;
-  mask: Uint8Array;
-  positions: Int32Array;
-  readAt: Int32Array;
-  audioSeq: Int32Array;
-  audioAt: Int32Array;
-  audioFrames: Int32Array;
-  audioFeatures: Float32Array;
-  selectIds: Int32Array;
-}
+/** The engine's batch with every array present (empty when a batch has no audio or no selected ids). */
+export type EngineBatch = Required<EngineBatchInput>;
 
 export interface PackOptions {
   padId: number;
