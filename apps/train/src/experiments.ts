@@ -123,7 +123,9 @@ export function summarise(row: ExperimentRow, seeds: number[], results: RunResul
   return { row: row.name, what: row.what, seeds, stats, chance: { t2aR1: results[0]!.test.t2a.chanceR1, a2tR1: results[0]!.test.a2t.chanceR1 } };
 }
 
-const pct = (s: { mean: number; std: number } | undefined) => (s ? `${(100 * s.mean).toFixed(1)} ± ${(100 * s.std).toFixed(1)}` : '—');
+/** A figure in %: mean ± spread, or the mean alone for one seed (which has no spread). */
+const pct = (s: { mean: number; std: number; values: number[] } | undefined) =>
+  !s ? '—' : s.values.length > 1 ? `${(100 * s.mean).toFixed(1)} ± ${(100 * s.std).toFixed(1)}` : (100 * s.mean).toFixed(1);
 
 /** A Markdown table of rows (recall in %, mean ± sample std over seeds). */
 export function experimentTable(rows: readonly RowSummary[]): string {
@@ -140,7 +142,7 @@ export function experimentTable(rows: readonly RowSummary[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-export const EXPERIMENTS_USAGE = `usage: aurola-train experiments --manifest FILE --out DIR [--rows a,b,...] [--seeds 1,2,3]
+export const EXPERIMENTS_USAGE = `usage: aurola-train experiments --manifest FILE --out DIR [--rows a,b,...] [--seeds 1,2,3] [--report]
 
 Runs the ablation rows at the experiment scale (tiny preset, 300 stage-2 steps of 64 pairs; see experimentBase),
 one run folder per row and seed under DIR, and prints (and writes to DIR/experiments.md and .json) a table of
@@ -149,6 +151,8 @@ test-split recall, mean ± sample standard deviation over the seeds. Finished ru
   --rows     ${EXPERIMENT_ROWS.map((r) => r.name).join(', ')} (default: all)
   --seeds    (default: 1,2,3)
   --threads N
+  --report   train nothing: the table of the runs already finished under DIR (each row over the seeds it has),
+             and the list of those still missing; --manifest is not needed
 `;
 
 async function finishedResult(runDir: string): Promise<RunResult | undefined> {
@@ -168,6 +172,7 @@ export async function experimentsCommand(args: string[]): Promise<number> {
       rows: { type: 'string' },
       seeds: { type: 'string', default: '1,2,3' },
       threads: { type: 'string' },
+      report: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -175,7 +180,7 @@ export async function experimentsCommand(args: string[]): Promise<number> {
     process.stdout.write(EXPERIMENTS_USAGE);
     return 0;
   }
-  if (!values.manifest || !values.out) {
+  if (!values.out || (!values.manifest && !values.report)) {
     process.stderr.write(EXPERIMENTS_USAGE);
     return 2;
   }
@@ -194,22 +199,36 @@ export async function experimentsCommand(args: string[]): Promise<number> {
   await mkdir(values.out, { recursive: true });
   let features: FeatureCache | undefined;
   const summaries: RowSummary[] = [];
+  const missing: string[] = [];
   for (const row of rows) {
     const results: RunResult[] = [];
+    const finishedSeeds: number[] = [];
     for (const seed of seeds) {
-      const runDir = join(values.out, `${row.name}-seed${seed}`);
+      const run = `${row.name}-seed${seed}`;
+      const runDir = join(values.out, run);
       let result = await finishedResult(runDir);
+      if (!result && values.report) {
+        missing.push(run);
+        continue;
+      }
       if (!result) {
-        const config = experimentBase(values.manifest, seed);
+        const config = experimentBase(values.manifest!, seed);
         row.apply(config);
         config.threads = threads;
         features ??= featureCacheFor(config);
         result = await runTraining(config, runDir, { ...stageProgress(config, `${row.name} seed ${seed} `), features });
       }
       results.push(result);
+      finishedSeeds.push(seed);
     }
-    summaries.push(summarise(row, seeds, results));
-    process.stdout.write(`${row.name}: done\n`);
+    if (results.length === 0) continue;
+    summaries.push(summarise(row, finishedSeeds, results));
+    if (!values.report) process.stdout.write(`${row.name}: done\n`);
+  }
+  if (missing.length > 0) process.stderr.write(`not finished under ${values.out} (run without --report to train them): ${missing.join(', ')}\n`);
+  if (summaries.length === 0) {
+    process.stderr.write(`no finished runs of the rows asked for under ${values.out}\n`);
+    return 1;
   }
   const table = experimentTable(summaries);
   await writeFile(join(values.out, 'experiments.md'), table);

@@ -1,8 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import type { RunResult } from '@aurola/train';
 
-import { EXPERIMENT_ROWS, experimentBase, experimentTable, summarise } from '../src/experiments.js';
+import { EXPERIMENT_ROWS, experimentBase, experimentsCommand, experimentTable, summarise } from '../src/experiments.js';
 
 const metrics = (r1: number) => ({ r1, r5: r1, r10: r1, mAP10: r1, medianRank: 1, chanceR1: 0.01 });
 const result = (t2a: number, a2t: number): RunResult => ({ runDir: '', modelDir: '', losses: {}, test: { t2a: metrics(t2a), a2t: metrics(a2t) } }) as unknown as RunResult;
@@ -84,5 +88,54 @@ describe('experiment rows', () => {
     expect(table).toContain('| infonce |');
     expect(table).toContain('30.0 ± 26.5');
     expect(table).toContain('Chance: T2A R@1 1.00 %');
+    // One seed has no spread: the mean alone, not "± 0.0".
+    const one = experimentTable([summarise(EXPERIMENT_ROWS[0]!, [2], [result(0.125, 0.25)])]);
+    expect(one).toContain('| 2 | 12.5 | 12.5 | 25.0 | 25.0 | 12.5 |');
+  });
+});
+
+describe('experiments --report', () => {
+  const dirs: string[] = [];
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+  });
+  /** Captures what the command writes to stdout and stderr (Node's streams, not our code). */
+  const capture = () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (out.push(String(chunk)), true));
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (err.push(String(chunk)), true));
+    return { out: () => out.join(''), err: () => err.join('') };
+  };
+
+  it('tabulates the finished runs over the seeds each row has, lists the missing ones and trains nothing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'aurola-report-'));
+    dirs.push(dir);
+    for (const [seed, t2a] of [[1, 0.1], [3, 0.3]] as const) {
+      await mkdir(join(dir, `infonce-seed${seed}`));
+      await writeFile(join(dir, `infonce-seed${seed}`, 'metrics.json'), JSON.stringify(result(t2a, 0.2)));
+    }
+    const io = capture();
+    // No --manifest: a row without runs (hybrid) would need one to train, so reaching it proves nothing trains.
+    expect(await experimentsCommand(['--out', dir, '--rows', 'infonce,hybrid', '--report'])).toBe(0);
+    const table = await readFile(join(dir, 'experiments.md'), 'utf8');
+    // T2A R@1 over seeds 1 and 3: mean 0.2, sample std √((0.01 + 0.01) / 1) = 0.141.
+    expect(table).toMatch(/\| infonce \| [^|]+ \| 1,3 \| 20\.0 ± 14\.1 \|/);
+    expect(table).not.toContain('| hybrid |');
+    expect(io.out()).toContain('| infonce |');
+    expect(io.err()).toContain('infonce-seed2, hybrid-seed1, hybrid-seed2, hybrid-seed3');
+    expect(existsSync(join(dir, 'hybrid-seed1'))).toBe(false);
+  });
+
+  it('exits 1 when nothing asked for has finished, 2 without --out or (to train) --manifest', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'aurola-report-'));
+    dirs.push(dir);
+    const io = capture();
+    expect(await experimentsCommand(['--out', dir, '--rows', 'hybrid', '--report'])).toBe(1);
+    expect(io.err()).toContain('no finished runs');
+    expect(await experimentsCommand(['--report'])).toBe(2);
+    expect(await experimentsCommand(['--out', dir])).toBe(2);
+    expect(io.err()).toContain('usage: aurola-train experiments');
   });
 });
