@@ -24,19 +24,9 @@ import {
   type Template,
 } from '../src/annotate/templates.js';
 
-const base: AcousticDescriptors = {
-  durationS: 3,
-  rmsDb: -24,
-  peakDb: -6,
-  loudnessLufs: -23,
-  spectralCentroidHz: 2000,
-  pitchHz: null,
-  voicedRatio: 0.3,
-  onsetCount: 0,
-  onsetRate: 0,
-  silenceRatio: 0.15,
-  spectralFlatness: 0.2,
-};
+import { PLAIN_DESCRIPTORS } from './helpers.js';
+
+const base = PLAIN_DESCRIPTORS;
 
 const profile = (d: Partial<AcousticDescriptors>): AcousticDescriptors => ({ ...base, ...d });
 

@@ -9,20 +9,9 @@ import {
   type DescriptorAspect,
 } from '../src/annotate/index.js';
 
-/** A plain, unremarkable clip: every aspect in its middle band (no words at all). */
-const plain: AcousticDescriptors = {
-  durationS: 3,
-  rmsDb: -24,
-  peakDb: -6,
-  loudnessLufs: -23,
-  spectralCentroidHz: 2000,
-  pitchHz: null,
-  voicedRatio: 0.3,
-  onsetCount: 0,
-  onsetRate: 0,
-  silenceRatio: 0.15,
-  spectralFlatness: 0.2,
-};
+import { PLAIN_DESCRIPTORS } from './helpers.js';
+
+const plain = PLAIN_DESCRIPTORS;
 
 const word = (d: Partial<AcousticDescriptors>, aspect: DescriptorAspect) =>
   describeInWords({ ...plain, ...d }).items.find((w) => w.aspect === aspect);

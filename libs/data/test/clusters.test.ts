@@ -11,7 +11,7 @@ import {
   kmeans,
   WordVectors,
 } from '../src/clusters/index.js';
-import type { ClipRecord } from '../src/manifest.js';
+import { testClip } from './helpers.js';
 
 /** `perClass` noisy points around each of `classes` orthogonal directions, shuffled; returns points and true classes. */
 function separatedClusters(classes: number, perClass: number, d: number, seed: number) {
@@ -40,19 +40,6 @@ function samePartition(labels: ArrayLike<number>, truth: readonly number[]): boo
     return true;
   });
 }
-
-const record = (id: string, tags: string[]): ClipRecord => ({
-  id,
-  audio: `${id}.flac`,
-  durationS: 1,
-  source: 'test',
-  license: 'CC0-1.0',
-  captionLong: 'a sound',
-  captionShort: 'a sound',
-  tags,
-  tagClusters: [],
-  split: 'train',
-});
 
 describe('kmeans', () => {
   it('recovers well-separated clusters up to relabelling', () => {
@@ -108,7 +95,7 @@ describe('clusterTags on given vectors', () => {
   });
 
   it('fills records with sorted unique cluster ids', () => {
-    const records = [record('a', ['horn', 'dog', 'cat']), record('b', []), record('c', ['unclustered'])];
+    const records = [testClip('a', ['horn', 'dog', 'cat']), testClip('b', []), testClip('c', ['unclustered'])];
     assignTagClusters(records, new Map([['dog', 3], ['cat', 3], ['horn', 1]]));
     expect(records.map((r) => r.tagClusters)).toEqual([[1, 3], [], []]);
   });

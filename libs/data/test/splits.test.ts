@@ -2,23 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { makeRng, pick } from '../src/annotate/rng.js';
 import type { ClipRecord, Split } from '../src/manifest.js';
 import { assignSplits, checkSplitInvariant, drawHeldOutCategories, type SplitOptions } from '../src/splits/index.js';
+import { testClip } from './helpers.js';
 
 const CATEGORIES = ['bell', 'dog', 'drum', 'piano', 'rain', 'speech', 'siren', 'car', 'bird', 'guitar'];
 const FRACTIONS = { train: 0.8, validation: 0.1, test: 0.1 };
-
-const clip = (id: string, tags: string[], recordings?: string[]): ClipRecord => ({
-  id,
-  audio: `${id}.flac`,
-  durationS: 1,
-  source: 'test',
-  license: 'CC0-1.0',
-  captionLong: 'a sound',
-  captionShort: 'a sound',
-  tags,
-  tagClusters: [],
-  split: 'train',
-  ...(recordings ? { recordings } : {}),
-});
 
 /**
  * `n` base clips (some their own recording, some cut from shared long recordings) plus `mixtures` clips, each
@@ -28,11 +15,11 @@ function randomCorpus(n: number, mixtures: number, seed: number): ClipRecord[] {
   const rng = makeRng(seed);
   const base = Array.from({ length: n }, (_, i) => {
     const tags = [pick(rng, CATEGORIES), 'sound'];
-    return rng() < 0.3 ? clip(`b${i}`, tags, [`long-${Math.floor(rng() * n * 0.1)}`]) : clip(`b${i}`, tags);
+    return rng() < 0.3 ? testClip(`b${i}`, tags, [`long-${Math.floor(rng() * n * 0.1)}`]) : testClip(`b${i}`, tags);
   });
   const mixed = Array.from({ length: mixtures }, (_, i) => {
     const parts = Array.from({ length: 2 + Math.floor(rng() * 2) }, () => pick(rng, base));
-    return clip(`m${i}`, parts[0]!.tags, [...new Set(parts.flatMap((p) => p.recordings ?? [p.id]))]);
+    return testClip(`m${i}`, parts[0]!.tags, [...new Set(parts.flatMap((p) => p.recordings ?? [p.id]))]);
   });
   return [...base, ...mixed];
 }
@@ -51,12 +38,12 @@ describe('assignSplits', () => {
   it('keeps a chain of clips linked by shared recordings together', () => {
     for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
       const records = [
-        clip('a', ['dog']),
-        clip('b', ['bell']),
-        clip('ab', ['dog'], ['a', 'b']),
-        clip('c1', ['drum'], ['long']),
-        clip('c2', ['drum'], ['long', 'b']),
-        ...Array.from({ length: 20 }, (_, i) => clip(`x${i}`, ['rain'])),
+        testClip('a', ['dog']),
+        testClip('b', ['bell']),
+        testClip('ab', ['dog'], ['a', 'b']),
+        testClip('c1', ['drum'], ['long']),
+        testClip('c2', ['drum'], ['long', 'b']),
+        ...Array.from({ length: 20 }, (_, i) => testClip(`x${i}`, ['rain'])),
       ];
       assignSplits(records, { seed, fractions: { train: 0.4, validation: 0.3, test: 0.3 } });
       expect(new Set(records.slice(0, 5).map((r) => r.split)).size).toBe(1);
@@ -132,11 +119,11 @@ describe('assignSplits', () => {
 describe('checkSplitInvariant', () => {
   it('finds planted violations', () => {
     const records = [
-      { ...clip('a', ['dog']), split: 'train' as const },
-      { ...clip('b', ['bell']), split: 'test' as const },
-      { ...clip('ab', ['dog'], ['a', 'b']), split: 'validation' as const },
-      { ...clip('c', ['drum'], ['long']), split: 'train' as const },
-      { ...clip('d', ['drum'], ['long']), split: 'train' as const },
+      { ...testClip('a', ['dog']), split: 'train' as const },
+      { ...testClip('b', ['bell']), split: 'test' as const },
+      { ...testClip('ab', ['dog'], ['a', 'b']), split: 'validation' as const },
+      { ...testClip('c', ['drum'], ['long']), split: 'train' as const },
+      { ...testClip('d', ['drum'], ['long']), split: 'train' as const },
     ];
     expect(checkSplitInvariant(records)).toEqual([
       { recording: 'a', splits: ['train', 'validation'], clips: ['a', 'ab'] },
@@ -160,10 +147,10 @@ describe('assignSplits strata', () => {
     const records: ClipRecord[] = [];
     const groups = 20 + Math.floor(Math.random() * 20);
     for (let g = 0; g < groups; g++) {
-      for (let n = 0; n < 12; n++) records.push({ ...clip(`gm${g}-${n}`, ['note'], [`program-${g}`]), source: 'gm' });
+      for (let n = 0; n < 12; n++) records.push({ ...testClip(`gm${g}-${n}`, ['note'], [`program-${g}`]), source: 'gm' });
     }
     const singles = 400 + Math.floor(Math.random() * 400);
-    for (let i = 0; i < singles; i++) records.push({ ...clip(`s${i}`, ['speech']), source: 'speech' });
+    for (let i = 0; i < singles; i++) records.push({ ...testClip(`s${i}`, ['speech']), source: 'speech' });
     assignSplits(records, { seed: Math.random(), fractions: FRACTIONS });
     expect(checkSplitInvariant(records)).toEqual([]);
     for (const [source, size, unit] of [['gm', groups * 12, 12], ['speech', singles, 1]] as const) {
@@ -179,14 +166,14 @@ describe('drawHeldOutCategories', () => {
   it('draws categories of a reasonable size until the share is reached, deterministically', () => {
     // One huge category, many mid-sized ones, and singletons.
     const records: ClipRecord[] = [];
-    for (let i = 0; i < 300; i++) records.push(clip(`big${i}`, ['speech']));
+    for (let i = 0; i < 300; i++) records.push(testClip(`big${i}`, ['speech']));
     const sizes = new Map<string, number>();
     for (let c = 0; c < 60; c++) {
       const n = 2 + Math.floor(Math.random() * 8);
       sizes.set(`cat${c}`, n);
-      for (let i = 0; i < n; i++) records.push(clip(`c${c}-${i}`, [`cat${c}`]));
+      for (let i = 0; i < n; i++) records.push(testClip(`c${c}-${i}`, [`cat${c}`]));
     }
-    for (let i = 0; i < 20; i++) records.push(clip(`one${i}`, [`single${i}`]));
+    for (let i = 0; i < 20; i++) records.push(testClip(`one${i}`, [`single${i}`]));
     const seed = Math.floor(Math.random() * 1e6);
     const drawn = drawHeldOutCategories(records, { seed, share: 0.1, maxCategoryShare: 0.02 });
     expect(drawn).toEqual(drawHeldOutCategories(records, { seed, share: 0.1, maxCategoryShare: 0.02 }));
