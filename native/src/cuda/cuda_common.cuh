@@ -78,6 +78,14 @@ class DeviceBuffer {
   int64_t bytes_ = 0;
 };
 
+// Copies `bytes` of a host array into `buf`, (re)allocated to hold them.
+template <typename T>
+ak_status upload(DeviceBuffer<T> &buf, const void *host, int64_t bytes, const char *what) {
+  AK_TRY(buf.alloc((bytes + static_cast<int64_t>(sizeof(T)) - 1) / static_cast<int64_t>(sizeof(T)), what));
+  if (bytes > 0) AK_CUDA_TRY(cudaMemcpy(buf.get(), host, static_cast<size_t>(bytes), cudaMemcpyHostToDevice));
+  return AK_OK;
+}
+
 // Waits for the default stream and turns an asynchronous kernel fault into AK_ERR_CUDA.
 inline ak_status sync_default_stream(const char *what) {
   cudaError_t e = cudaStreamSynchronize(0);

@@ -434,13 +434,6 @@ ak_status nce_run(const void *A, const void *T, int64_t B, int64_t d, const int3
   return AK_OK;
 }
 
-template <typename T>
-ak_status upload(DeviceBuffer<T> &buf, const void *host, int64_t bytes, const char *what) {
-  AK_TRY(buf.alloc((bytes + static_cast<int64_t>(sizeof(T)) - 1) / static_cast<int64_t>(sizeof(T)), what));
-  if (bytes > 0) AK_CUDA_TRY(cudaMemcpy(buf.get(), host, static_cast<size_t>(bytes), cudaMemcpyHostToDevice));
-  return AK_OK;
-}
-
 }  // namespace
 
 ak_status hybrid_nce_device(const void *A, const void *T, ak_dtype dtype, int64_t B, int64_t d,

@@ -357,14 +357,6 @@ ak_status similarity_device(const void *Q, ak_dtype qt, const void *C, ak_dtype 
   return sync_default_stream("similarity");
 }
 
-// Copies a host array to a new device buffer.
-template <typename T>
-ak_status upload(DeviceBuffer<T> &buf, const void *host, int64_t bytes, const char *what) {
-  AK_TRY(buf.alloc((bytes + static_cast<int64_t>(sizeof(T)) - 1) / static_cast<int64_t>(sizeof(T)), what));
-  if (bytes > 0) AK_CUDA_TRY(cudaMemcpy(buf.get(), host, static_cast<size_t>(bytes), cudaMemcpyHostToDevice));
-  return AK_OK;
-}
-
 }  // namespace
 
 ak_status similarity(const void *Q, ak_dtype q_dtype, const void *C, ak_dtype c_dtype, int64_t q, int64_t n,
