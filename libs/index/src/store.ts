@@ -80,15 +80,8 @@ export interface StoredCaption {
   vector: Buffer;
 }
 
-export interface InsertClip {
-  id: string;
-  contentHash: string;
-  path: string;
-  durationS: number;
-  source: string;
-  license: string;
-  captions: string[];
-  tags: string[];
+/** A clip's record with its vector (and its captions' vectors) in the index's dtype. */
+export interface InsertClip extends ClipRecord {
   vector: Buffer;
   /** One BLOB per caption, or none. */
   captionVectors: Buffer[] | null;
