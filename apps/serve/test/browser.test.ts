@@ -1,64 +1,35 @@
 /// <reference lib="dom" />
 // The page end to end in headless Chromium (Debian's /usr/bin/chromium driven by playwright-core): the real server
 // on an ephemeral port over a real tiny index; type a query, see results, play one; drop in audio; see an error.
-// AUROLA_SCREENSHOT=1 also writes docs/screenshot.png (for the README).
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
 import type { FastifyInstance } from 'fastify';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { launchChromium, type Chromium } from '../scripts/chromium.js';
 import { buildServer } from '../src/index.js';
 import { makeFixture, type Fixture } from './fixture.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const REPO = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 let fx: Fixture;
 let app: FastifyInstance;
 let base: string;
-let context: BrowserContext;
+let browser: Chromium;
 let page: Page;
-let profile: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`the browser test needs Chromium at ${CHROMIUM}: install it with "apt-get install chromium" (.ci/run does this on CI)`);
-  }
+  browser = await launchChromium({ width: 1000, height: 900 });
   fx = await makeFixture();
   app = buildServer({ index: fx.index, searcher: fx.searcher, modelName: fx.backbone.name });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('the server has no TCP address');
   base = `http://127.0.0.1:${address.port}`;
-  profile = mkdtempSync(join(tmpdir(), 'aurola-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: FLAGS,
-    viewport: { width: 1000, height: 900 },
-  });
-  page = await context.newPage();
+  page = await browser.context.newPage();
 });
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await app?.close();
   await fx?.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
 describe('the search page', () => {
@@ -104,11 +75,6 @@ describe('the search page', () => {
     expect(state.paused).toBe(false);
     expect(state.pressed).toBe('true');
 
-    if (process.env.AUROLA_SCREENSHOT) {
-      const out = join(REPO, 'docs', 'screenshot.png');
-      mkdirSync(dirname(out), { recursive: true });
-      writeFileSync(out, await page.screenshot({ fullPage: true }));
-    }
     await first.locator('button.play').click();
     await page.waitForFunction(() => document.querySelector<HTMLAudioElement>('#results li.result audio')!.paused);
   });
