@@ -42,6 +42,11 @@ export const EXPERIMENT_ROWS: readonly ExperimentRow[] = [
   { name: 'lambda', what: 'Hybrid-NCE, λ 0.2 only', apply: (c) => Object.assign(c.retrieval, { lambda: 0.2 }) },
   { name: 'beta', what: 'Hybrid-NCE, β 0.1 only', apply: (c) => Object.assign(c.retrieval, { beta: 0.1 }) },
   { name: 'hybrid', what: 'Hybrid-NCE (λ 0.2, β 0.1)', apply: hybrid },
+  {
+    name: 'hybridBeta1',
+    what: 'Hybrid-NCE with β 1 instead of 0.1: the negatives at temperature τ / (1 + β) = 0.025 instead of 0.045',
+    apply: (c) => (hybrid(c), (c.retrieval.beta = 1)),
+  },
   { name: 'detached', what: 'Hybrid-NCE, the negative weights detached (no gradient through w_ij)', apply: (c) => (hybrid(c), (c.retrieval.detachWeights = true)) },
   { name: 'infonce256', what: 'InfoNCE, batches of 256 clips instead of 64', apply: (c) => (c.retrieval.batchPairs = 256) },
   { name: 'hybrid256', what: 'Hybrid-NCE, batches of 256 clips instead of 64', apply: (c) => (hybrid(c), (c.retrieval.batchPairs = 256)) },

@@ -30,6 +30,7 @@ describe('experiment rows', () => {
     expect(row('infonceShort')).toEqual({ ...row('infonce'), retrieval: { ...row('infonce').retrieval, captions: 'short' } });
     expect(row('infonceLong')).toEqual({ ...row('infonce'), retrieval: { ...row('infonce').retrieval, captions: 'long' } });
     expect(row('hybrid').retrieval.detachWeights).toBe(false);
+    expect(row('hybridBeta1')).toEqual({ ...row('hybrid'), retrieval: { ...row('hybrid').retrieval, beta: 1 } });
     expect(row('detached')).toEqual({ ...row('hybrid'), retrieval: { ...row('hybrid').retrieval, detachWeights: true } });
     // The batch-size pair: each its B-64 row with only the batch changed.
     for (const [big, small] of [['infonce256', 'infonce'], ['hybrid256', 'hybrid']] as const) {
