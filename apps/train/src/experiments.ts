@@ -71,6 +71,11 @@ export const EXPERIMENT_ROWS: readonly ExperimentRow[] = [
   { name: 'data30', what: 'Hybrid-NCE + stage 1, 30 % of the training clips', apply: (c) => (hybrid(c), stage1(c), (c.trainFraction = 0.3)) },
   { name: 'wordvec', what: 'Hybrid-NCE + stage 1, word embeddings from projected word vectors', apply: (c) => (hybrid(c), stage1(c), (c.model.wordVectors = true)) },
   { name: 'rate12', what: 'Hybrid-NCE + stage 1, 12.5 audio tokens a second (conv strides 2, 2, 2) instead of 25', apply: (c) => (hybrid(c), stage1(c), (c.model.audioStrides = [2, 2, 2])) },
+  {
+    name: 'compact',
+    what: 'Hybrid-NCE + stage 1, compact prompts (the text, then one <|im_end|> read as the embedding) instead of the chat prompts',
+    apply: (c) => (hybrid(c), stage1(c), (c.model.prompts = 'compact')),
+  },
   { name: 'mini', what: 'Hybrid-NCE + stage 1, the mini model (d 256 × 6 layers) instead of tiny (d 64 × 2)', apply: (c) => (hybrid(c), stage1(c), (c.model.preset = 'mini')) },
   { name: 'small', what: 'Hybrid-NCE + stage 1, the small model (d 512 × 8 layers) instead of tiny: the mini row one size up', apply: (c) => (hybrid(c), stage1(c), (c.model.preset = 'small')) },
   {

@@ -71,6 +71,8 @@ describe('experiment rows', () => {
     expect(row('miniInfonce')).toEqual({ ...row('mini'), retrieval: { ...row('mini').retrieval, lambda: 0, beta: 0 } });
     expect(row('wordvec').model.wordVectors).toBe(true);
     expect(row('stage1').model.wordVectors).toBe(false);
+    expect(row('stage1').model.prompts).toBe('chat');
+    expect(row('compact')).toEqual({ ...row('stage1'), model: { ...row('stage1').model, prompts: 'compact' } });
     // Everything else equal to the hybrid + stage 1 row.
     const { trainFraction: _, ...data10 } = row('data10');
     const { trainFraction: __, ...stage1 } = row('stage1');

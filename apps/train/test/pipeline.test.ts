@@ -57,7 +57,8 @@ describe('the whole pipeline in miniature', () => {
 
   it('trains all stages on the corpus and retrieves well above chance', async () => {
     const config = defaultRunConfig(join(corpus, 'manifest.jsonl'));
-    config.model = { ...config.model, preset: 'tiny', maxWords: 400, nMels: 40, maxDurationS: 4 };
+    // aurola-mini's compact prompts here; the command-line test below keeps the default chat prompts.
+    config.model = { ...config.model, preset: 'tiny', maxWords: 400, nMels: 40, maxDurationS: 4, prompts: 'compact' };
     config.threads = 2;
     config.text = { ...config.text, steps: 20, batchPairs: 16, lr: 2e-3, warmupSteps: 2 };
     config.retrieval = { ...config.retrieval, steps: 120, batchPairs: 24, lr: 2e-3, warmupSteps: 10, tau: 0.1 };
@@ -89,6 +90,7 @@ describe('the whole pipeline in miniature', () => {
     // The exported directory is a working model for the runtime, carrying the α chosen on validation.
     const backbone = await OnnxMllmBackbone.load(result.modelDir, { threads: 1 });
     expect(backbone.config.rerank).toEqual({ alphaT2A: result.rerank!.alpha.t2a, alphaA2T: result.rerank!.alpha.a2t });
+    expect(backbone.config.prompts).toEqual({ textEmbeddingSuffix: '', audioEmbeddingSuffix: '', embAnswerSuffix: '' });
     const e = await backbone.embedText(['a bell rings', 'a low hum']);
     expect(e.rows).toBe(2);
     await backbone.close();

@@ -2,6 +2,8 @@
 // audio features and the prompts; onnx/ holds three graphs with fixed input and output names. aurola-mini (and the
 // test models) and an exported Qwen2.5-Omni thinker both follow it; `architecture` says which graph family wrote it.
 
+import type { PromptWording } from '@aurola/text';
+
 /** A 1-D convolution of the audio encoder (over time; channels = mel bands for the first). */
 export interface AudioConvLayer {
   kernel: number;
@@ -57,6 +59,11 @@ export interface ModelConfig {
   audio: { sampleRate: number; nFft: number; hopLength: number; nMels: number; maxDurationS: number } & Record<string, unknown>;
   /** Caption truncation, in tokens (480 in AuroLA). */
   maxTextTokens: number;
+  /**
+   * Overrides of the prompt wording (@aurola/text PROMPTS, DESIGN.md §2 verbatim when absent), for models trained
+   * with other prompts — aurola-mini's compact ones. The chat template is the tokenizer's own.
+   */
+  prompts?: Partial<PromptWording>;
   /** Re-ranking fusion weights s' = s + α · p_yes per query direction, set on validation by the training app. */
   rerank?: { alphaT2A: number; alphaA2T: number };
 }

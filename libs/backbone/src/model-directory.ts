@@ -6,6 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
 import { parseLogMelConfig } from '@aurola/audio';
+import { promptWording, type PromptWording } from '@aurola/text';
 
 import type { AudioConvLayer, DecoderArchitecture, ModelConfig, SpecialTokens } from './config.js';
 
@@ -154,6 +155,15 @@ export function parseModelConfig(json: unknown, dir: string): ModelConfig {
     maxTextTokens: r.positiveInt('maxTextTokens'),
   };
   if (architecture === 'aurola-decoder') config.decoder = readDecoder(r.object('decoder'), hiddenSize);
+  if ((json as Json).prompts !== undefined) {
+    const overrides = r.object('prompts').raw() as Partial<PromptWording>;
+    try {
+      promptWording(overrides);
+    } catch (error) {
+      throw new ModelDirectoryError(dir, `config.json: ${(error as Error).message}`);
+    }
+    config.prompts = { ...overrides };
+  }
   const rerank = (json as Json).rerank;
   if (rerank !== undefined) {
     const rr = r.object('rerank');

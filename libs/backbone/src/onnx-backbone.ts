@@ -97,7 +97,7 @@ export class OnnxMllmBackbone implements Backbone {
     };
     const tokens = { audio: tokenId('audio'), yes: tokenId('yes'), no: tokenId('no') };
     tokenId('emb');
-    const prompts = new PromptEncoder(tokenizer, config.tokens, config.maxTextTokens);
+    const prompts = new PromptEncoder(tokenizer, config.tokens, config.maxTextTokens, config.prompts);
     const sessionOptions: ort.InferenceSession.SessionOptions = {
       executionProviders: [opts.device ?? 'cpu'],
       ...(opts.threads !== undefined ? { intraOpNumThreads: checkPositiveInt('opts.threads', opts.threads) } : {}),

@@ -3,7 +3,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
-import { buildWordTokenizer, promptWords, TextTokenizer } from '@aurola/text';
+import { buildWordTokenizer, PROMPT_STYLES, promptWords, TextTokenizer, type PromptStyle } from '@aurola/text';
 
 import type { DecoderArchitecture, ModelConfig, SpecialTokens } from './config.js';
 import { MODEL_FILES, parseModelConfig } from './model-directory.js';
@@ -59,6 +59,8 @@ export interface RandomModelOptions {
   intermediateSize?: number;
   nMels?: number;
   name?: string;
+  /** How the model is prompted (@aurola/text PROMPT_STYLES); `chat` by default. */
+  promptStyle?: PromptStyle;
 }
 
 /** A tiny randomly initialised model of the whole contract, for tests and benchmarks. */
@@ -67,7 +69,8 @@ export function randomModel(opts: RandomModelOptions = {}): ModelFiles {
   const nMels = opts.nMels ?? 16;
   const special = ['<|im_start|>', '<|im_end|>', AUROLA_TOKENS.emb, AUROLA_TOKENS.audio, AUROLA_TOKENS.audioStart, AUROLA_TOKENS.audioEnd];
   const words = [...new Set([...promptWords(), ...(opts.words ?? [])].map((w) => w.toLowerCase()))];
-  const { tokenizerJson, tokenizerConfig } = buildWordTokenizer({ words, specialTokens: special });
+  const style = PROMPT_STYLES[opts.promptStyle ?? 'chat'];
+  const { tokenizerJson, tokenizerConfig } = buildWordTokenizer({ words, specialTokens: special, chatTemplate: style.chatTemplate });
   const vocabSize = TextTokenizer.fromJson(tokenizerJson, tokenizerConfig).vocabSize;
   const decoder: DecoderArchitecture = {
     vocabSize,
@@ -95,6 +98,7 @@ export function randomModel(opts: RandomModelOptions = {}): ModelFiles {
     tokens: AUROLA_TOKENS,
     audio: { sampleRate: 16000, nFft: 400, hopLength: 160, nMels, maxDurationS: 10 },
     maxTextTokens: 480,
+    ...(Object.keys(style.wording).length > 0 ? { prompts: { ...style.wording } } : {}),
   };
   return { config, weights: randomDecoderWeights(decoder, nMels, opts.seed ?? 1), tokenizerJson, tokenizerConfig };
 }

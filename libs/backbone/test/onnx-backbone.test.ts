@@ -40,12 +40,12 @@ const randomSentence = () =>
 const randomClip = (seconds: number) => Float32Array.from({ length: Math.round(seconds * 16000) }, () => (Math.random() - 0.5) * 0.4);
 
 /** The reference pipeline: ids (+ audio embeddings spliced in) → float64 decoder → hidden state / logits at `at`. */
-function referenceAt(ids: number[], at: number, audio?: { at: number; rows: Float64Array; count: number }) {
-  const arch = model.config.decoder!;
+function referenceAt(ids: number[], at: number, audio?: { at: number; rows: Float64Array; count: number }, files: ModelFiles = model) {
+  const arch = files.config.decoder!;
   const d = arch.hiddenSize;
-  const embeds = referenceEmbed(arch, model.weights, ids, 1, ids.length);
+  const embeds = referenceEmbed(arch, files.weights, ids, 1, ids.length);
   if (audio) embeds.data.set(audio.rows, audio.at * d);
-  const out = referenceDecoder(arch, model.weights, {
+  const out = referenceDecoder(arch, files.weights, {
     batch: 1,
     sequence: ids.length,
     inputsEmbeds: embeds.data,
@@ -166,6 +166,35 @@ describe('OnnxMllmBackbone', () => {
   });
 });
 
+describe('a model with compact prompts (config.json prompts + its chat template)', () => {
+  it('embeds text and audio at the compact prompts\' read positions, matching the reference', async () => {
+    const compact = randomModel({ seed: Math.floor(Math.random() * 1e6), words: WORDS, hiddenSize: 24, numHeads: 3, promptStyle: 'compact' });
+    expect(compact.config.prompts).toEqual({ textEmbeddingSuffix: '', audioEmbeddingSuffix: '', embAnswerSuffix: '' });
+    const d = join(root, 'compact');
+    await writeModelDirectory(d, compact);
+    const b = await OnnxMllmBackbone.load(d, { threads: 1 });
+    try {
+      const tokenizer = await TextTokenizer.fromDirectory(d);
+      const ref = (ids: number[], at: number) => referenceAt(ids, at, undefined, compact);
+      const texts = [randomSentence(), randomSentence()];
+      const got = await b.embedText(texts);
+      texts.forEach((text, i) => {
+        // Written out, not taken from the encoder: the text's ids, <|im_end|>, then <emb>; read at the <|im_end|>.
+        const textIds = tokenizer.encode(text);
+        const ids = [...textIds, tokenizer.tokenId('<|im_end|>')];
+        const row = got.data.subarray(i * 24, (i + 1) * 24) as Float32Array;
+        expect(maxDiff(row, normalized(ref(ids, textIds.length).hidden))).toBeLessThan(1e-4);
+      });
+      // The chat-style embedding of the same weights is another vector: the prompts really changed.
+      const chat = new PromptEncoder(tokenizer, compact.config.tokens, compact.config.maxTextTokens).textEmbedding(texts[0]!);
+      const row0 = got.data.subarray(0, 24) as Float32Array;
+      expect(maxDiff(row0, normalized(ref(chat.ids, chat.embPosition!).hidden))).toBeGreaterThan(1e-3);
+    } finally {
+      await b.close();
+    }
+  });
+});
+
 describe('the model id', () => {
   it('is the name and a fingerprint of the files: the same for a copy, another for other weights of the same name', async () => {
     expect(backbone.id).toMatch(new RegExp(`^${model.config.name}@[0-9a-f]{16}$`));
@@ -228,5 +257,8 @@ describe('a directory that breaks the contract', () => {
   it('names a bad config field', async () => {
     const e = await broken('cfg', (d) => editConfig(d, (c) => (c.maxTextTokens = -1)));
     expect(e!.message).toMatch(/maxTextTokens must be a positive integer/);
+    const p = await broken('prompts', (d) => editConfig(d, (c) => (c.prompts = { textSuffix: '' })));
+    expect(p).toBeInstanceOf(ModelDirectoryError);
+    expect(p!.message).toMatch(/config.json: prompts.textSuffix is not a prompt/);
   });
 });

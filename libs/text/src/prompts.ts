@@ -1,7 +1,7 @@
 // AuroLA's prompts (DESIGN.md §2) as chat turns, and their encoding into ids with the positions the runner reads.
 import { checkPositiveInt, show } from '@aurola/args';
 import type { ChatMessage, TextTokenizer } from './tokenizer.js';
-import { splitWords } from './word-tokenizer.js';
+import { CHATML_TEMPLATE, COMPACT_TEMPLATE, splitWords } from './word-tokenizer.js';
 
 /** The special tokens the prompts use (a structural subset of @aurola/backbone's SpecialTokens). */
 export interface PromptTokens {
@@ -16,7 +16,7 @@ export interface PromptTokens {
   no?: string;
 }
 
-/** The wording of DESIGN.md §2, verbatim. */
+/** The wording of DESIGN.md §2, verbatim: the default of every model, which config.json's `prompts` can override. */
 export const PROMPTS = Object.freeze({
   /** Text embedding, user turn: `${text}` + this. */
   textEmbeddingSuffix: '\nSummarize above sentence in one word: ',
@@ -36,6 +36,44 @@ export const PROMPTS = Object.freeze({
   candidateLabel: 'Candidate: ',
 });
 
+/** The wording of every prompt (PROMPTS' keys). */
+export type PromptWording = { readonly [K in keyof typeof PROMPTS]: string };
+
+/** PROMPTS with `overrides` in place; unknown keys and non-string values are errors naming them. */
+export function promptWording(overrides: Readonly<Partial<PromptWording>> = {}): PromptWording {
+  if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) {
+    throw new TypeError(`prompt wording must be an object, got ${show(overrides)}`);
+  }
+  for (const [key, value] of Object.entries(overrides)) {
+    if (!(key in PROMPTS)) throw new RangeError(`prompts.${key} is not a prompt (known: ${Object.keys(PROMPTS).join(', ')})`);
+    if (typeof value !== 'string') throw new TypeError(`prompts.${key} must be a string, got ${show(value)}`);
+  }
+  return Object.freeze({ ...PROMPTS, ...overrides });
+}
+
+/**
+ * The compact embedding prompts of aurola's own small models: no instruction words, so that a text query runs its
+ * own tokens and one more. With COMPACT_TEMPLATE a text prompt is `${text}<|im_end|><emb><|im_end|>` and the
+ * embedding is read at the `<|im_end|>` after the text (an audio prompt likewise after the audio segment). A model
+ * trained from scratch learns no meaning from the instruction words; they only cost ≈ 10 positions a query.
+ */
+const COMPACT_WORDING: Readonly<Partial<PromptWording>> = Object.freeze({
+  textEmbeddingSuffix: '',
+  audioEmbeddingSuffix: '',
+  embAnswerSuffix: '',
+});
+
+/**
+ * How aurola's own models are prompted: `chat` is DESIGN.md §2's (ChatML turns, the reference wording), `compact`
+ * the embedding prompts above (re-ranking keeps the reference wording, without the chat turns). A model directory
+ * carries its style as the tokenizer's chat template and config.json's `prompts` (the wording overrides).
+ */
+export type PromptStyle = 'chat' | 'compact';
+export const PROMPT_STYLES: Readonly<Record<PromptStyle, { chatTemplate: string; wording: Readonly<Partial<PromptWording>> }>> = Object.freeze({
+  chat: { chatTemplate: CHATML_TEMPLATE, wording: {} },
+  compact: { chatTemplate: COMPACT_TEMPLATE, wording: COMPACT_WORDING },
+});
+
 export type RerankDirection = 't2a' | 'a2t';
 
 /** A prompt as chat turns, for TextTokenizer.renderChat. */
@@ -50,22 +88,22 @@ export function audioSegment(tokens: PromptTokens): string {
 }
 
 /** Text embedding: user = `${text}\nSummarize above sentence in one word: `, assistant = `${emb}.`. */
-export function textEmbeddingChat(text: string, tokens: PromptTokens): PromptChat {
+export function textEmbeddingChat(text: string, tokens: PromptTokens, wording: PromptWording = PROMPTS): PromptChat {
   return {
     messages: [
-      { role: 'user', content: text + PROMPTS.textEmbeddingSuffix },
-      { role: 'assistant', content: tokens.emb + PROMPTS.embAnswerSuffix },
+      { role: 'user', content: text + wording.textEmbeddingSuffix },
+      { role: 'assistant', content: tokens.emb + wording.embAnswerSuffix },
     ],
     addGenerationPrompt: false,
   };
 }
 
 /** Audio embedding: user = `${audioSegment}\nSummarize above audio in one word: `, assistant = `${emb}.`. */
-export function audioEmbeddingChat(tokens: PromptTokens): PromptChat {
+export function audioEmbeddingChat(tokens: PromptTokens, wording: PromptWording = PROMPTS): PromptChat {
   return {
     messages: [
-      { role: 'user', content: audioSegment(tokens) + PROMPTS.audioEmbeddingSuffix },
-      { role: 'assistant', content: tokens.emb + PROMPTS.embAnswerSuffix },
+      { role: 'user', content: audioSegment(tokens) + wording.audioEmbeddingSuffix },
+      { role: 'assistant', content: tokens.emb + wording.embAnswerSuffix },
     ],
     addGenerationPrompt: false,
   };
@@ -77,11 +115,11 @@ export function audioEmbeddingChat(tokens: PromptTokens): PromptChat {
  * a2t: query = `${audioSegment}Find a caption describing the sound events in the given audio.`, candidate = text;
  * t2a: query = `Find an audio containing the sound events in the following caption: ${text}`, candidate = audio segment.
  */
-export function rerankChat(direction: RerankDirection, text: string, tokens: PromptTokens): PromptChat {
+export function rerankChat(direction: RerankDirection, text: string, tokens: PromptTokens, wording: PromptWording = PROMPTS): PromptChat {
   const audio = audioSegment(tokens);
   const [query, candidate] =
-    direction === 'a2t' ? [audio + PROMPTS.rerankA2TQuery, text] : [PROMPTS.rerankT2AQuery + text, audio];
-  const content = `${PROMPTS.rerankInstruction}\n${PROMPTS.queryLabel}${query}\n${PROMPTS.candidateLabel}${candidate}`;
+    direction === 'a2t' ? [audio + wording.rerankA2TQuery, text] : [wording.rerankT2AQuery + text, audio];
+  const content = `${wording.rerankInstruction}\n${wording.queryLabel}${query}\n${wording.candidateLabel}${candidate}`;
   return { messages: [{ role: 'user', content }], addGenerationPrompt: true };
 }
 
@@ -89,18 +127,8 @@ export function rerankChat(direction: RerankDirection, text: string, tokens: Pro
  * The words of every prompt and of ChatML's role names, as splitWords sees them — what a whole-word vocabulary
  * (buildWordTokenizer) needs so that no prompt word becomes `[UNK]`.
  */
-export function promptWords(): string[] {
-  const texts = [
-    PROMPTS.textEmbeddingSuffix,
-    PROMPTS.audioEmbeddingSuffix,
-    PROMPTS.embAnswerSuffix,
-    PROMPTS.rerankInstruction,
-    PROMPTS.rerankA2TQuery,
-    PROMPTS.rerankT2AQuery,
-    PROMPTS.queryLabel,
-    PROMPTS.candidateLabel,
-    'system user assistant',
-  ];
+export function promptWords(wording: PromptWording = PROMPTS): string[] {
+  const texts = [...Object.values(wording), 'system user assistant'];
   return [...new Set(texts.flatMap(splitWords))];
 }
 
@@ -156,6 +184,7 @@ export class PromptEncoder {
   readonly tokenizer: TextTokenizer;
   readonly tokens: Readonly<PromptTokens>;
   readonly maxTextTokens: number;
+  readonly wording: PromptWording;
   readonly embId: number;
   readonly audioId: number;
 
@@ -164,7 +193,8 @@ export class PromptEncoder {
   readonly #rerank: Record<RerankDirection, Frame>;
   readonly #strip: RegExp;
 
-  constructor(tokenizer: TextTokenizer, tokens: PromptTokens, maxTextTokens: number) {
+  /** `wording`: overrides of PROMPTS (a model's config.json `prompts`). */
+  constructor(tokenizer: TextTokenizer, tokens: PromptTokens, maxTextTokens: number, wording: Readonly<Partial<PromptWording>> = {}) {
     if (typeof tokens !== 'object' || tokens === null) throw new TypeError(`tokens must be an object, got ${show(tokens)}`);
     for (const key of ['emb', 'audio', 'audioStart', 'audioEnd'] as const) {
       if (typeof tokens[key] !== 'string') throw new TypeError(`tokens.${key} must be a string, got ${show(tokens[key])}`);
@@ -173,6 +203,7 @@ export class PromptEncoder {
     this.tokenizer = tokenizer;
     this.tokens = Object.freeze({ ...tokens });
     this.maxTextTokens = checkPositiveInt('maxTextTokens', maxTextTokens);
+    this.wording = promptWording(wording);
     for (const key of ['emb', 'audio', 'audioStart', 'audioEnd'] as const) {
       const token = tokens[key];
       if (token === '') continue;
@@ -193,12 +224,12 @@ export class PromptEncoder {
       .map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
     this.#strip = new RegExp(strip.join('|'), 'giu');
 
-    this.#text = this.#frame('text embedding', textEmbeddingChat(SENTINEL, tokens), { emb: true, audio: false });
+    this.#text = this.#frame('text embedding', textEmbeddingChat(SENTINEL, tokens, this.wording), { emb: true, audio: false });
     this.#rerank = {
-      a2t: this.#frame('a2t re-rank', rerankChat('a2t', SENTINEL, tokens), { emb: false, audio: true }),
-      t2a: this.#frame('t2a re-rank', rerankChat('t2a', SENTINEL, tokens), { emb: false, audio: true }),
+      a2t: this.#frame('a2t re-rank', rerankChat('a2t', SENTINEL, tokens, this.wording), { emb: false, audio: true }),
+      t2a: this.#frame('t2a re-rank', rerankChat('t2a', SENTINEL, tokens, this.wording), { emb: false, audio: true }),
     };
-    const audio = audioEmbeddingChat(tokens);
+    const audio = audioEmbeddingChat(tokens, this.wording);
     const ids = tokenizer.encode(tokenizer.renderChat(audio.messages, audio));
     const audioAt = indexesOf(ids, this.audioId);
     if (audioAt.length !== 1) throw this.#countError('audio embedding', `${audioAt.length} audio placeholders (expected 1)`);
@@ -207,12 +238,12 @@ export class PromptEncoder {
     this.#audio = { ids, embPosition: (embAt[0] as number) - 1, audioPosition: audioAt[0] as number };
   }
 
-  /** `${text}\nSummarize above sentence in one word: ` → `<emb>.`; text cut to maxTextTokens tokens. */
+  /** `${text}\nSummarize above sentence in one word: ` → `<emb>.` (in the default wording); text cut to maxTextTokens tokens. */
   textEmbedding(text: string): EncodedPrompt {
     return this.#splice(this.#text, text);
   }
 
-  /** `${audioSegment}\nSummarize above audio in one word: ` → `<emb>.`. */
+  /** `${audioSegment}\nSummarize above audio in one word: ` → `<emb>.` (in the default wording). */
   audioEmbedding(): EncodedPrompt {
     const { ids, embPosition, audioPosition } = this.#audio;
     return { ids: [...ids], embPosition: embPosition as number, audioPosition: audioPosition as number };
@@ -262,6 +293,8 @@ export class PromptEncoder {
         throw this.#countError(kind, `${embPre.length} emb tokens before the text and ${embSuf.length} after it (expected 0 and ≥ 1)`);
       }
       frame.embInSuffix = embSuf[0] as number;
+      // An empty text must still leave a token before <emb> to read.
+      if (prefix.length + frame.embInSuffix === 0) throw this.#countError(kind, 'no token of its own before the emb token (an empty text would leave nothing to read)');
     }
     const audioPre = indexesOf(prefix, this.audioId);
     const audioSuf = indexesOf(suffix, this.audioId);

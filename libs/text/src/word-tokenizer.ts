@@ -8,6 +8,12 @@ export const CHATML_TEMPLATE =
   "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}" +
   "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
+/**
+ * The compact template (with COMPACT_WORDING): each message's content and `<|im_end|>`, no roles and no generation
+ * prompt — the fewest fixed tokens that still leave a read position of the template's own after the text.
+ */
+export const COMPACT_TEMPLATE = "{% for message in messages %}{{ message['content'] + '<|im_end|>' }}{% endfor %}";
+
 export const UNK_TOKEN = '[UNK]';
 export const PAD_TOKEN = '[PAD]';
 export const CHATML_START = '<|im_start|>';

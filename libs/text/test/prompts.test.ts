@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
+  PROMPT_STYLES,
   PROMPTS,
   PromptEncoder,
   TextTokenizer,
   audioEmbeddingChat,
+  promptWording,
   rerankChat,
   textEmbeddingChat,
 } from '../src/index.js';
@@ -158,6 +160,42 @@ describe('PromptEncoder', () => {
     const tok = TextTokenizer.fromJson(json, f.tokenizerConfig, { source: 'no-added-emb' });
     expect(tok.tokenId('<emb>')).toBe(specialId('<emb>'));
     expect(() => new PromptEncoder(tok, TOKENS, 10)).toThrow(/"<emb>".*no-added-emb.*single id/);
+  });
+
+  it('compact prompts: the text and one <|im_end|> before <emb>, re-ranking answered after the candidate', () => {
+    const { chatTemplate, wording } = PROMPT_STYLES.compact;
+    const f = testFiles(chatTemplate);
+    const enc = new PromptEncoder(TextTokenizer.fromJson(f.tokenizerJson, f.tokenizerConfig), TOKENS, 480, wording);
+    const t = enc.textEmbedding(CAPTION);
+    expect(t.ids).toEqual(refEncode(`${CAPTION}<|im_end|><emb><|im_end|>`));
+    expect(t.embPosition).toBe(refEncode(CAPTION).length);
+    expect(t.ids[t.embPosition as number]).toBe(specialId('<|im_end|>'));
+    // An empty text still has its read position: the <|im_end|> alone.
+    expect(enc.textEmbedding('')).toEqual({ ids: refEncode('<|im_end|><emb><|im_end|>'), embPosition: 0 });
+    const a = enc.audioEmbedding();
+    expect(a.ids).toEqual(refEncode(`${AUDIO}<|im_end|><emb><|im_end|>`));
+    expect(a.audioPosition).toBe(1);
+    expect(a.embPosition).toBe(3);
+    // The re-rank wording is DESIGN.md §2's; only the chat structure around it is gone.
+    const r = enc.rerank('t2a', CAPTION);
+    expect(r.ids).toEqual(refEncode(`${INSTRUCTION}\nQuery: Find an audio containing the sound events in the following caption: ${CAPTION}\nCandidate: ${AUDIO}<|im_end|>`));
+    expect(r.ids[r.audioPosition as number]).toBe(specialId('<|AUDIO|>'));
+  });
+
+  it('takes wording overrides, and names a bad one', () => {
+    const enc = new PromptEncoder(chatml(), TOKENS, 480, { textEmbeddingSuffix: ' in one word: ' });
+    expect(enc.textEmbedding('a dog').ids).toEqual(
+      refEncode('<|im_start|>user\na dog in one word: <|im_end|>\n<|im_start|>assistant\n<emb>.<|im_end|>\n'),
+    );
+    expect(enc.wording.rerankInstruction).toBe(INSTRUCTION);
+    expect(enc.audioEmbedding().ids).toEqual(refEncode(CHATML_AUDIO));
+    expect(() => promptWording({ textSuffix: '' } as never)).toThrow(/prompts\.textSuffix is not a prompt/);
+    expect(() => promptWording({ queryLabel: 3 } as never)).toThrow(/prompts\.queryLabel must be a string/);
+    expect(() => promptWording([] as never)).toThrow(TypeError);
+    // Compact wording under a template that puts nothing between the text and <emb>: no read position of its own.
+    const bare = testFiles('{% for m in messages %}{{ m.content }}{% endfor %}');
+    const tok = TextTokenizer.fromJson(bare.tokenizerJson, bare.tokenizerConfig, { source: 'bare' });
+    expect(() => new PromptEncoder(tok, TOKENS, 10, PROMPT_STYLES.compact.wording)).toThrow(/bare.*no token of its own before the emb token/);
   });
 
   it('rejects a template that drops the text or an emb token', () => {

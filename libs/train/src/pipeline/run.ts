@@ -9,7 +9,7 @@ import { makeRng } from '@aurola/args';
 import { LogMelExtractor, parseLogMelConfig } from '@aurola/audio';
 import { defaultWordVectors, loadAudioCapsCaptionGroups, loadNliPairs } from '@aurola/data';
 import { AUROLA_TOKENS, randomDecoderWeights, type DecoderArchitecture, type ModelConfig } from '@aurola/backbone';
-import { buildWordTokenizer, PromptEncoder, TextTokenizer } from '@aurola/text';
+import { buildWordTokenizer, PROMPT_STYLES, PromptEncoder, TextTokenizer, type PromptStyle } from '@aurola/text';
 import type { BothDirections } from '@aurola/retrieval';
 
 import { loadCheckpoint, readCheckpointState } from '../checkpoint.js';
@@ -50,6 +50,8 @@ export interface RunConfig {
     wordVectors: boolean;
     /** Strides of the audio encoder's three convolutions: [1, 2, 2] makes 25 tokens a second, [2, 2, 2] 12.5. */
     audioStrides: number[];
+    /** How the model is prompted (@aurola/text PROMPT_STYLES): `chat` is DESIGN.md §2's, `compact` aurola-mini's. */
+    prompts: PromptStyle;
   };
   threads: number;
   microBatch: number;
@@ -85,7 +87,7 @@ export function defaultRunConfig(manifest: string): RunConfig {
     manifest,
     seed: 1,
     trainFraction: 1,
-    model: { preset: 'mini', maxWords: 4096, nMels: 80, maxDurationS: 10, wordVectors: false, audioStrides: [1, 2, 2] },
+    model: { preset: 'mini', maxWords: 4096, nMels: 80, maxDurationS: 10, wordVectors: false, audioStrides: [1, 2, 2], prompts: 'chat' },
     threads: 0,
     microBatch: 64,
     text: { ...stage(300, 64, 3e-4), tau: 0.05, audiocaps: '', nli: '' },
@@ -169,8 +171,12 @@ function modelConfigOf(config: RunConfig, arch: DecoderArchitecture): ModelConfi
     tokens: AUROLA_TOKENS,
     audio: audioSpec(config),
     maxTextTokens: 480,
+    ...(Object.keys(promptStyleOf(config).wording).length > 0 ? { prompts: { ...promptStyleOf(config).wording } } : {}),
   };
 }
+
+// Runs written before `prompts` was a setting used the chat prompts.
+const promptStyleOf = (config: RunConfig) => PROMPT_STYLES[config.model.prompts ?? 'chat'];
 
 export async function runTraining(config: RunConfig, runDir: string, { onStageStart, onStep, features }: RunOptions = {}): Promise<RunResult> {
   // Checked before config.json is written, so that a bad setting never replaces a run's own.
@@ -180,6 +186,9 @@ export async function runTraining(config: RunConfig, runDir: string, { onStageSt
   }
   if (config.retrieval.captions !== undefined && !CAPTION_DRAWS.includes(config.retrieval.captions)) {
     throw new RangeError(`retrieval.captions must be one of ${CAPTION_DRAWS.join(', ')}, got ${JSON.stringify(config.retrieval.captions)}`);
+  }
+  if (config.model.prompts !== undefined && !Object.hasOwn(PROMPT_STYLES, config.model.prompts)) {
+    throw new RangeError(`model.prompts must be one of ${Object.keys(PROMPT_STYLES).join(', ')}, got ${JSON.stringify(config.model.prompts)}`);
   }
   if (config.rerank.pairShare !== undefined && !RERANK_PAIR_SHARES.includes(config.rerank.pairShare)) {
     throw new RangeError(`rerank.pairShare must be one of ${RERANK_PAIR_SHARES.join(', ')}, got ${JSON.stringify(config.rerank.pairShare)}`);
@@ -203,7 +212,11 @@ export async function runTraining(config: RunConfig, runDir: string, { onStageSt
     tokenizerFiles = JSON.parse(await readFile(tokenizerPath, 'utf8'));
   } catch {
     const special = ['<|im_start|>', '<|im_end|>', AUROLA_TOKENS.emb, AUROLA_TOKENS.audio, AUROLA_TOKENS.audioStart, AUROLA_TOKENS.audioEnd];
-    tokenizerFiles = buildWordTokenizer({ words: vocabularyOf(train, config.model.maxWords, extraText.flat()), specialTokens: special });
+    tokenizerFiles = buildWordTokenizer({
+      words: vocabularyOf(train, config.model.maxWords, extraText.flat()),
+      specialTokens: special,
+      chatTemplate: promptStyleOf(config).chatTemplate,
+    });
     await writeFile(tokenizerPath, JSON.stringify(tokenizerFiles));
   }
   const tokenizer = TextTokenizer.fromJson(tokenizerFiles.tokenizerJson, tokenizerFiles.tokenizerConfig);
@@ -218,7 +231,7 @@ export async function runTraining(config: RunConfig, runDir: string, { onStageSt
   try {
     const ctx: RunContext = {
       model,
-      prompts: new PromptEncoder(tokenizer, AUROLA_TOKENS, modelConfig.maxTextTokens),
+      prompts: new PromptEncoder(tokenizer, AUROLA_TOKENS, modelConfig.maxTextTokens, modelConfig.prompts),
       padId: tokenizer.padId,
       yes: tokenizer.tokenId(AUROLA_TOKENS.yes),
       no: tokenizer.tokenId(AUROLA_TOKENS.no),
