@@ -160,6 +160,7 @@ function archOf(config: RunConfig, vocabSize: number): DecoderArchitecture {
 
 /** The model directory's config.json of a run. */
 function modelConfigOf(config: RunConfig, arch: DecoderArchitecture): ModelConfig {
+  const { wording } = promptStyleOf(config);
   return {
     format: 'aurola-model',
     formatVersion: 1,
@@ -171,7 +172,7 @@ function modelConfigOf(config: RunConfig, arch: DecoderArchitecture): ModelConfi
     tokens: AUROLA_TOKENS,
     audio: audioSpec(config),
     maxTextTokens: 480,
-    ...(Object.keys(promptStyleOf(config).wording).length > 0 ? { prompts: { ...promptStyleOf(config).wording } } : {}),
+    ...(Object.keys(wording).length > 0 ? { prompts: { ...wording } } : {}),
   };
 }
 
