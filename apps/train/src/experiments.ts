@@ -67,6 +67,16 @@ export const EXPERIMENT_ROWS: readonly ExperimentRow[] = [
     what: "Hybrid-NCE + stage 1 + re-ranker whose yes and no examples share the candidate (the negative's query), not the query",
     apply: (c) => (reranker(c), (c.rerank.pairShare = 'candidate')),
   },
+  {
+    name: 'rerankCompact',
+    what: 'the rerankCand row with compact prompts (the re-rank prompts keep the reference wording)',
+    apply: (c) => (reranker(c), (c.rerank.pairShare = 'candidate'), (c.model.prompts = 'compact')),
+  },
+  {
+    name: 'rerankBare',
+    what: 'the rerankCand row with bare prompts: compact embedding prompts, and re-rank prompts of no words (the query turn, then the candidate turn)',
+    apply: (c) => (reranker(c), (c.rerank.pairShare = 'candidate'), (c.model.prompts = 'bare')),
+  },
   { name: 'data10', what: 'Hybrid-NCE + stage 1, 10 % of the training clips', apply: (c) => (hybrid(c), stage1(c), (c.trainFraction = 0.1)) },
   { name: 'data30', what: 'Hybrid-NCE + stage 1, 30 % of the training clips', apply: (c) => (hybrid(c), stage1(c), (c.trainFraction = 0.3)) },
   { name: 'wordvec', what: 'Hybrid-NCE + stage 1, word embeddings from projected word vectors', apply: (c) => (hybrid(c), stage1(c), (c.model.wordVectors = true)) },

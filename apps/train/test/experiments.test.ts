@@ -73,6 +73,10 @@ describe('experiment rows', () => {
     expect(row('stage1').model.wordVectors).toBe(false);
     expect(row('stage1').model.prompts).toBe('chat');
     expect(row('compact')).toEqual({ ...row('stage1'), model: { ...row('stage1').model, prompts: 'compact' } });
+    // The prompt rows of the re-ranker: rerankCand with only the prompt style changed.
+    for (const [name, prompts] of [['rerankCompact', 'compact'], ['rerankBare', 'bare']] as const) {
+      expect(row(name)).toEqual({ ...row('rerankCand'), model: { ...row('rerankCand').model, prompts } });
+    }
     // Everything else equal to the hybrid + stage 1 row.
     const { trainFraction: _, ...data10 } = row('data10');
     const { trainFraction: __, ...stage1 } = row('stage1');

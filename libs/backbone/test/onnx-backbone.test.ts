@@ -57,10 +57,10 @@ function referenceAt(ids: number[], at: number, audio?: { at: number; rows: Floa
   return { hidden, logits };
 }
 
-function referenceAudio(clip: Float32Array) {
-  const extractor = new LogMelExtractor(parseLogMelConfig(model.config.audio));
+function referenceAudio(clip: Float32Array, files: ModelFiles = model) {
+  const extractor = new LogMelExtractor(parseLogMelConfig(files.config.audio));
   const feats = extractor.compute(clip);
-  const out = referenceAudioEncoder(model.config.decoder!, model.weights, feats.data, 1, feats.frames);
+  const out = referenceAudioEncoder(files.config.decoder!, files.weights, feats.data, 1, feats.frames);
   return { rows: out.data, count: out.shape[1]! };
 }
 
@@ -189,6 +189,37 @@ describe('a model with compact prompts (config.json prompts + its chat template)
       const chat = new PromptEncoder(tokenizer, compact.config.tokens, compact.config.maxTextTokens).textEmbedding(texts[0]!);
       const row0 = got.data.subarray(0, 24) as Float32Array;
       expect(maxDiff(row0, normalized(ref(chat.ids, chat.embPosition!).hidden))).toBeGreaterThan(1e-3);
+    } finally {
+      await b.close();
+    }
+  });
+});
+
+describe('a model with bare prompts (no re-rank wording: the query turn, then the candidate turn)', () => {
+  it('scores t2a as text, <|im_end|>, audio, <|im_end|> and a2t the other way round, matching the reference', async () => {
+    const bare = randomModel({ seed: Math.floor(Math.random() * 1e6), words: WORDS, hiddenSize: 24, numHeads: 3, promptStyle: 'bare' });
+    const d = join(root, 'bare');
+    await writeModelDirectory(d, bare);
+    const b = await OnnxMllmBackbone.load(d, { threads: 1 });
+    try {
+      const tokenizer = await TextTokenizer.fromDirectory(d);
+      const id = (token: string) => tokenizer.tokenId(token);
+      const { audioStart, audio: audioToken, audioEnd } = bare.config.tokens;
+      const pairs = [0.6, 1.2].map((s) => ({ text: randomSentence(), audio: randomClip(s) }));
+      for (const direction of ['t2a', 'a2t'] as const) {
+        const got = await b.scorePairs(pairs, direction);
+        pairs.forEach((pair, i) => {
+          const audio = referenceAudio(pair.audio, bare);
+          // Written out, not taken from the encoder.
+          const textPart = [...tokenizer.encode(pair.text), id('<|im_end|>')];
+          const audioPart = [id(audioStart), ...new Array<number>(audio.count).fill(id(audioToken)), id(audioEnd), id('<|im_end|>')];
+          const ids = direction === 't2a' ? [...textPart, ...audioPart] : [...audioPart, ...textPart];
+          const at = direction === 't2a' ? textPart.length + 1 : 1;
+          const { logits } = referenceAt(ids, ids.length - 1, { at, rows: audio.rows, count: audio.count }, bare);
+          const [yes, no] = [logits[b['yesToken']]!, logits[b['noToken']]!];
+          expect(Math.abs(got[i]! - 1 / (1 + Math.exp(no - yes)))).toBeLessThan(1e-4);
+        });
+      }
     } finally {
       await b.close();
     }

@@ -64,14 +64,31 @@ const COMPACT_WORDING: Readonly<Partial<PromptWording>> = Object.freeze({
 });
 
 /**
- * How aurola's own models are prompted: `chat` is DESIGN.md §2's (ChatML turns, the reference wording), `compact`
- * the embedding prompts above (re-ranking keeps the reference wording, without the chat turns). A model directory
- * carries its style as the tokenizer's chat template and config.json's `prompts` (the wording overrides).
+ * The bare prompts: the compact embedding prompts, and re-ranking without any words — the query turn, then the
+ * candidate turn: a2t `${audio}<|im_end|>${text}<|im_end|>`, t2a `${text}<|im_end|>${audio}<|im_end|>`, the answer
+ * read at the last `<|im_end|>`. The query turn is its own embedding prompt's start, so with causal attention the
+ * query's end holds exactly the query's embedding, for a small judge to compare the candidate with.
  */
-export type PromptStyle = 'chat' | 'compact';
+const BARE_WORDING: Readonly<Partial<PromptWording>> = Object.freeze({
+  ...COMPACT_WORDING,
+  rerankInstruction: '',
+  rerankA2TQuery: '',
+  rerankT2AQuery: '',
+  queryLabel: '',
+  candidateLabel: '',
+});
+
+/**
+ * How aurola's own models are prompted: `chat` is DESIGN.md §2's (ChatML turns, the reference wording), `compact`
+ * the embedding prompts above (re-ranking keeps the reference wording, without the chat turns), `bare` the compact
+ * embedding prompts and wordless re-ranking. A model directory carries its style as the tokenizer's chat template
+ * and config.json's `prompts` (the wording overrides).
+ */
+export type PromptStyle = 'chat' | 'compact' | 'bare';
 export const PROMPT_STYLES: Readonly<Record<PromptStyle, { chatTemplate: string; wording: Readonly<Partial<PromptWording>> }>> = Object.freeze({
   chat: { chatTemplate: CHATML_TEMPLATE, wording: {} },
   compact: { chatTemplate: COMPACT_TEMPLATE, wording: COMPACT_WORDING },
+  bare: { chatTemplate: COMPACT_TEMPLATE, wording: BARE_WORDING },
 });
 
 export type RerankDirection = 't2a' | 'a2t';
@@ -112,6 +129,7 @@ export function audioEmbeddingChat(tokens: PromptTokens, wording: PromptWording 
 /**
  * Re-ranking, one user turn and the generation prompt (the Yes/No answer is scored at the last position):
  *   `${instruction}\nQuery: ${query}\nCandidate: ${candidate}`
+ * or, when the instruction is empty, two user turns: `${queryLabel}${query}`, then `${candidateLabel}${candidate}`.
  * a2t: query = `${audioSegment}Find a caption describing the sound events in the given audio.`, candidate = text;
  * t2a: query = `Find an audio containing the sound events in the following caption: ${text}`, candidate = audio segment.
  */
@@ -119,8 +137,15 @@ export function rerankChat(direction: RerankDirection, text: string, tokens: Pro
   const audio = audioSegment(tokens);
   const [query, candidate] =
     direction === 'a2t' ? [audio + wording.rerankA2TQuery, text] : [wording.rerankT2AQuery + text, audio];
-  const content = `${wording.rerankInstruction}\n${wording.queryLabel}${query}\n${wording.candidateLabel}${candidate}`;
-  return { messages: [{ role: 'user', content }], addGenerationPrompt: true };
+  const turns = [wording.queryLabel + query, wording.candidateLabel + candidate];
+  // Without an instruction the query and the candidate are turns of their own. Under the compact template the
+  // query turn is then the start of the query's own embedding prompt, so the judge's sequence holds the query's
+  // embedding at the query's end, for the candidate and the answer to attend to.
+  const messages: ChatMessage[] =
+    wording.rerankInstruction === ''
+      ? turns.map((content) => ({ role: 'user', content }))
+      : [{ role: 'user', content: `${wording.rerankInstruction}\n${turns.join('\n')}` }];
+  return { messages, addGenerationPrompt: true };
 }
 
 /**

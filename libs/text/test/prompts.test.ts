@@ -182,6 +182,29 @@ describe('PromptEncoder', () => {
     expect(r.ids[r.audioPosition as number]).toBe(specialId('<|AUDIO|>'));
   });
 
+  it('bare prompts: re-ranking is the query turn then the candidate turn, the query turn its embedding prompt\'s start', () => {
+    const { chatTemplate, wording } = PROMPT_STYLES.bare;
+    const f = testFiles(chatTemplate);
+    const enc = new PromptEncoder(TextTokenizer.fromJson(f.tokenizerJson, f.tokenizerConfig), TOKENS, 480, wording);
+    expect(enc.textEmbedding(CAPTION).ids).toEqual(refEncode(`${CAPTION}<|im_end|><emb><|im_end|>`));
+    const t2a = enc.rerank('t2a', CAPTION);
+    expect(t2a.ids).toEqual(refEncode(`${CAPTION}<|im_end|>${AUDIO}<|im_end|>`));
+    expect(t2a.ids[t2a.audioPosition as number]).toBe(specialId('<|AUDIO|>'));
+    const a2t = enc.rerank('a2t', CAPTION);
+    expect(a2t.ids).toEqual(refEncode(`${AUDIO}<|im_end|>${CAPTION}<|im_end|>`));
+    expect(a2t.audioPosition).toBe(1);
+    // Up to its read position, each query is its own embedding prompt (so a causal model computes the same states).
+    const text = enc.textEmbedding(CAPTION);
+    expect(t2a.ids.slice(0, (text.embPosition as number) + 1)).toEqual(text.ids.slice(0, (text.embPosition as number) + 1));
+    const audio = enc.audioEmbedding();
+    expect(a2t.ids.slice(0, (audio.embPosition as number) + 1)).toEqual(audio.ids.slice(0, (audio.embPosition as number) + 1));
+    // Under ChatML an empty instruction likewise gives two user turns.
+    expect(rerankChat('t2a', 'a dog', TOKENS, promptWording(wording)).messages).toEqual([
+      { role: 'user', content: 'a dog' },
+      { role: 'user', content: AUDIO },
+    ]);
+  });
+
   it('takes wording overrides, and names a bad one', () => {
     const enc = new PromptEncoder(chatml(), TOKENS, 480, { textEmbeddingSuffix: ' in one word: ' });
     expect(enc.textEmbedding('a dog').ids).toEqual(

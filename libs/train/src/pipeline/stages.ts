@@ -359,7 +359,8 @@ export async function trainRerank(ctx: RunContext, dir: string, clips: readonly 
       }
       const yesNo = await yesNoStep(ctx.model, sequences, answers, { yes: ctx.yes, no: ctx.no }, { padId: ctx.padId, microBatch: ctx.microBatch });
       const contrastive = await clipCaptionStep(ctx, clips, batch, rng, nce, draw);
-      return { loss: yesNo + contrastive.loss, batch: contrastive.batch };
+      // The judge's part of the loss on its own (ln 2 ≈ 0.693 is a judge that cannot tell yes from no).
+      return { loss: yesNo + contrastive.loss, batch: { ...contrastive.batch, yesNoLoss: yesNo } };
     },
   });
 }
