@@ -26,6 +26,7 @@ export {
   drawCaption,
   embedSequences,
   extraPositiveShare,
+  hardNegatives,
   judgeExamples,
   RERANK_NEGATIVES,
   RERANK_PAIR_SHARES,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { judgeExamples, RERANK_PAIR_SHARES, type CorpusClip, type JudgeExample } from '../src/index.js';
+import { hardNegatives, judgeExamples, RERANK_PAIR_SHARES, type CorpusClip, type JudgeExample } from '../src/index.js';
 
 const clip = (n: number): CorpusClip => ({
   id: `c${n}`,
@@ -51,5 +51,27 @@ describe('judgeExamples', () => {
       const skewed = [...balance.values()].some((v) => v !== 0);
       expect(skewed).toBe(share === 'query');
     }
+  });
+});
+
+describe('hardNegatives', () => {
+  it('takes the highest-scoring other clip, skipping the same first tag (other-tag) or the same short caption (nearest)', () => {
+    const n = 5;
+    // Clips 0 and 1 share their first tag; clips 2 and 3 their short caption.
+    const kinds = [clip(0), { ...clip(1), firstTag: 'tag0' }, clip(2), { ...clip(3), captions: clip(2).captions }, clip(4)];
+    const scores = Float32Array.from({ length: n * n }, () => Math.random());
+    const bestOther = (i: number, allowed: (j: number) => boolean) => {
+      let best = -1;
+      for (let j = 0; j < n; j++) if (j !== i && allowed(j) && (best < 0 || scores[i * n + j]! > scores[i * n + best]!)) best = j;
+      return best;
+    };
+    const otherTag = hardNegatives(kinds, scores, 'other-tag');
+    const nearest = hardNegatives(kinds, scores, 'nearest');
+    for (let i = 0; i < n; i++) {
+      expect(otherTag[i]).toBe(bestOther(i, (j) => kinds[j]!.firstTag !== kinds[i]!.firstTag));
+      expect(nearest[i]).toBe(bestOther(i, (j) => kinds[j]!.captions[1] !== kinds[i]!.captions[1]));
+    }
+    expect(otherTag[0]).not.toBe(1);
+    expect(nearest[2]).not.toBe(3);
   });
 });

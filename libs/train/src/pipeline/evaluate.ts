@@ -7,7 +7,7 @@ import { similarity } from '@aurola/kernels';
 import { packBatch, type PromptSequence } from '../batch.js';
 import { audioSequence, rerankSequence, textSequence } from '../prompts.js';
 import type { CorpusClip } from './corpus.js';
-import { embedSequences, type RunContext } from './stages.js';
+import { embedSequences, hardNegatives, type RerankNegatives, type RunContext } from './stages.js';
 
 interface Embedded {
   clips: readonly CorpusClip[];
@@ -109,4 +109,50 @@ export async function evaluateWithRerank(ctx: RunContext, validation: readonly C
     },
     sweep: sweepAlphas.map((a) => ({ alpha: a, validation: both(val, a), test: both(t, a) })),
   };
+}
+
+/** How often a clip's own pair beats the pair with its hard negative: by p(Yes), and by the embeddings' similarity. */
+export interface PairAccuracy {
+  judge: number;
+  embeddings: number;
+}
+
+/**
+ * The re-ranker's training task on `clips`: each clip's hard negative is mined among them under `rule` (by audio
+ * against short captions, as the stage mines), then, one query and two candidates, t2a: the short caption with
+ * its own audio and with the negative's; a2t: the audio with its own short caption and with the negative's. On the
+ * training clips against held-out ones it tells a judge that memorised its clips from one that learnt the task,
+ * and beside the embeddings' accuracy on the same pairs, whether the judge can add anything to them.
+ */
+export async function judgePairAccuracy(ctx: RunContext, clips: readonly CorpusClip[], rule: RerankNegatives): Promise<{ t2a: PairAccuracy; a2t: PairAccuracy }> {
+  const d = ctx.model.arch.hiddenSize;
+  const n = clips.length;
+  const e = await embedSplit(ctx, clips);
+  const short = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) short.set(e.text.subarray((2 * i + 1) * d, (2 * i + 2) * d), i * d);
+  // scores[i·n + j]: clip i's audio against clip j's short caption.
+  const scores = similarity({ data: e.audio, rows: n, cols: d }, { data: short, rows: n, cols: d });
+  const negative = hardNegatives(clips, scores, rule);
+  const sequences: PromptSequence[] = [];
+  for (let i = 0; i < n; i++) {
+    const [own, other] = [await ctx.features.of(clips[i]!.audio), await ctx.features.of(clips[negative[i]!]!.audio)];
+    const caption = clips[i]!.captions[1];
+    sequences.push(
+      rerankSequence(ctx.prompts, 't2a', caption, own),
+      rerankSequence(ctx.prompts, 't2a', caption, other),
+      rerankSequence(ctx.prompts, 'a2t', caption, own),
+      rerankSequence(ctx.prompts, 'a2t', clips[negative[i]!]!.captions[1], own),
+    );
+  }
+  const pYes = await yesProbabilities(ctx, sequences);
+  const wins = { t2a: { judge: 0, embeddings: 0 }, a2t: { judge: 0, embeddings: 0 } };
+  for (let i = 0; i < n; i++) {
+    const j = negative[i]!;
+    wins.t2a.judge += Number(pYes[4 * i]! > pYes[4 * i + 1]!);
+    wins.a2t.judge += Number(pYes[4 * i + 2]! > pYes[4 * i + 3]!);
+    wins.t2a.embeddings += Number(scores[i * n + i]! > scores[j * n + i]!);
+    wins.a2t.embeddings += Number(scores[i * n + i]! > scores[i * n + j]!);
+  }
+  const share = (w: PairAccuracy): PairAccuracy => ({ judge: w.judge / n, embeddings: w.embeddings / n });
+  return { t2a: share(wins.t2a), a2t: share(wins.a2t) };
 }

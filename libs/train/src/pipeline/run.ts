@@ -17,7 +17,7 @@ import { TrainableModel } from '../model.js';
 import { AdamW } from '../optimizer.js';
 import { MINI_ARCH, SMALL_ARCH } from '../presets.js';
 import { FeatureCache, loadCorpus, vocabularyOf, type CorpusClip } from './corpus.js';
-import { evaluateSplit, evaluateWithRerank, type RerankEvaluation } from './evaluate.js';
+import { evaluateSplit, evaluateWithRerank, judgePairAccuracy, type PairAccuracy, type RerankEvaluation } from './evaluate.js';
 import { writeTrainingPlots } from './plots.js';
 import { initEmbeddingFromWordVectors } from './word-init.js';
 import {
@@ -115,6 +115,11 @@ export interface RunResult {
   test: BothDirections;
   zeroShot?: BothDirections;
   rerank?: RerankEvaluation;
+  /**
+   * The re-ranker's own task (judgePairAccuracy: a clip's pair against its hard negative's) on the stage's training
+   * clips and on the test clips, won by the judge and by the embeddings.
+   */
+  judgePairs?: Record<'train' | 'test', { t2a: PairAccuracy; a2t: PairAccuracy }>;
   losses: Record<string, number>;
   /** Each trained stage's wall time (validation and checkpoints included) and what an epoch of its data takes. */
   timing: Partial<Record<StageName, StageTiming & { epochPairs: number; epochMinutes: number }>>;
@@ -281,6 +286,10 @@ export async function runTraining(config: RunConfig, runDir: string, { onStageSt
       await timeStage('rerank', rerankTrain.length);
       await writeTrainingPlots(runDir);
       result.rerank = await evaluateWithRerank(ctx, validation, test, config.eval.rerankK, config.eval.alphaGrid);
+      result.judgePairs = {
+        train: await judgePairAccuracy(ctx, subsample(rerankTrain, config.eval.maxClips), negatives),
+        test: await judgePairAccuracy(ctx, test, negatives),
+      };
       modelConfig.rerank = { alphaT2A: result.rerank.alpha.t2a, alphaA2T: result.rerank.alpha.a2t };
     }
     await model.export(result.modelDir, { config: modelConfig, ...tokenizerFiles });

@@ -303,13 +303,18 @@ export function judgeExamples(
   return [yes, keepText ? otherAudio : otherText];
 }
 
-/** For each clip, the index of its hard negative under `rule`. */
+/** For each clip, the index of its hard negative under `rule`, mined with the model as it is now. */
 async function mineHardNegatives(ctx: RunContext, clips: readonly CorpusClip[], rule: RerankNegatives): Promise<number[]> {
   const d = ctx.model.arch.hiddenSize;
   const audio = await embedSequences(ctx, await Promise.all(clips.map(async (c) => audioSequence(ctx.prompts, await ctx.features.of(c.audio)))));
   const text = await embedSequences(ctx, clips.map((c) => textSequence(ctx.prompts, c.captions[1])));
   const n = clips.length;
-  const scores = similarity({ data: audio, rows: n, cols: d }, { data: text, rows: n, cols: d });
+  return hardNegatives(clips, similarity({ data: audio, rows: n, cols: d }, { data: text, rows: n, cols: d }), rule);
+}
+
+/** For each clip, the index of its hard negative under `rule`, from `scores`: clip i's audio against clip j's short caption at i·n + j. */
+export function hardNegatives(clips: readonly CorpusClip[], scores: Float32Array, rule: RerankNegatives): number[] {
+  const n = clips.length;
   const excluded = rule === 'other-tag' ? (a: CorpusClip, b: CorpusClip) => a.firstTag === b.firstTag : (a: CorpusClip, b: CorpusClip) => a.captions[1] === b.captions[1];
   return clips.map((clip, i) => {
     let best = (i + 1) % n;
