@@ -64,4 +64,11 @@ export class FeatureCache {
     }
     return features;
   }
+
+  /** The features of `paths`, in order, read one clip at a time: all at once would hold a file open per clip (EMFILE on a large corpus). */
+  async ofAll(paths: readonly string[]): Promise<LogMelFeatures[]> {
+    const out: LogMelFeatures[] = [];
+    for (const path of paths) out.push(await this.of(path));
+    return out;
+  }
 }

@@ -20,7 +20,7 @@ interface Embedded {
 async function embedSplit(ctx: RunContext, clips: readonly CorpusClip[]): Promise<Embedded> {
   const captions = clips.flatMap((c) => [c.captions[0], c.captions[1]]);
   const clipOfCaption = captions.map((_, t) => t >> 1);
-  const audio = await embedSequences(ctx, await Promise.all(clips.map(async (c) => audioSequence(ctx.prompts, await ctx.features.of(c.audio)))));
+  const audio = await embedSequences(ctx, (await ctx.features.ofAll(clips.map((c) => c.audio))).map((f) => audioSequence(ctx.prompts, f)));
   const text = await embedSequences(ctx, captions.map((t) => textSequence(ctx.prompts, t)));
   return { clips, audio, text, captions, clipOfCaption };
 }

@@ -306,7 +306,7 @@ export function judgeExamples(
 /** For each clip, the index of its hard negative under `rule`, mined with the model as it is now. */
 async function mineHardNegatives(ctx: RunContext, clips: readonly CorpusClip[], rule: RerankNegatives): Promise<number[]> {
   const d = ctx.model.arch.hiddenSize;
-  const audio = await embedSequences(ctx, await Promise.all(clips.map(async (c) => audioSequence(ctx.prompts, await ctx.features.of(c.audio)))));
+  const audio = await embedSequences(ctx, (await ctx.features.ofAll(clips.map((c) => c.audio))).map((f) => audioSequence(ctx.prompts, f)));
   const text = await embedSequences(ctx, clips.map((c) => textSequence(ctx.prompts, c.captions[1])));
   const n = clips.length;
   return hardNegatives(clips, similarity({ data: audio, rows: n, cols: d }, { data: text, rows: n, cols: d }), rule);
