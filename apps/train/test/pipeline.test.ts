@@ -1,7 +1,7 @@
 // The miniature of the whole pipeline that CI runs: a small synthetic sound library → data build → stage 1 →
 // stage 2 → re-ranker → evaluation → exported model directory, served by the ONNX runner. Recall must rise well
 // above chance. Six kinds of sound (tones, noise bands, click trains, sweeps), each in its own folder.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -180,7 +180,7 @@ describe('the whole pipeline in miniature', () => {
     const config = join(root, 'staged.yaml');
     const stage = (steps: number, pairs: number) => [`  steps: ${steps}`, `  batchPairs: ${pairs}`, '  checkpointEvery: 3', '  validateEvery: 0'];
     const yaml = ['# a run config in YAML', 'model:', '  preset: tiny', '  maxWords: 400', '  nMels: 40', '  maxDurationS: 4', 'threads: 2'];
-    yaml.push('text:', ...stage(4, 8), 'retrieval:', ...stage(3, 8), 'rerank:', ...stage(2, 4), '  negatives: nearest');
+    yaml.push('text:', ...stage(4, 8), 'retrieval:', ...stage(3, 8), 'rerank:', ...stage(2, 4), '  negatives: nearest', '  negativePool: 3');
     yaml.push('eval:', '  rerankK: 3', '  alphaGrid: [0, 1]', '  maxClips: 12', '  validationClips: 12');
     writeFileSync(config, `${yaml.join('\n')}\n`);
     // An AudioCaps-format caption file whose words the corpus never uses: stage 1 must read it.
@@ -222,17 +222,33 @@ describe('the whole pipeline in miniature', () => {
     expect(existsSync(join(run, 'rerank'))).toBe(false);
     expect(Array.from(await embed(join(run, 'model')))).not.toEqual(Array.from(await embed(exported)));
 
-    // The re-ranker's hard negatives, mined the `nearest` way: another clip, whose short caption is not the clip's.
+    // The re-ranker's hard negatives, mined the `nearest` way, three a clip: other clips, whose short captions are not the clip's.
     expect(await trainCommand(['rerank', ...args])).toBe(0);
     const trainClips = (await readManifest(manifest)).filter((r) => r.split === 'train');
-    const negatives = JSON.parse(readFileSync(join(run, 'rerank', 'negatives.json'), 'utf8')) as number[];
-    expect(negatives).toHaveLength(trainClips.length);
-    negatives.forEach((j, i) => {
-      expect(j).not.toBe(i);
-      expect(trainClips[j]!.captionShort).not.toBe(trainClips[i]!.captionShort);
+    const minedFile = join(run, 'rerank', 'negatives.json');
+    const mined = JSON.parse(readFileSync(minedFile, 'utf8')) as { rule: string; pool: number; perClip: number[][] };
+    expect(mined).toMatchObject({ rule: 'nearest', pool: 3 });
+    expect(mined.perClip).toHaveLength(trainClips.length);
+    mined.perClip.forEach((pool, i) => {
+      expect(new Set(pool).size).toBe(3);
+      for (const j of pool) {
+        expect(j).not.toBe(i);
+        expect(trainClips[j]!.captionShort).not.toBe(trainClips[i]!.captionShort);
+      }
     });
     // Unlike `other-tag`, the nearest may be the same kind of sound (six kinds here: some of 84 nearest are).
-    expect(negatives.some((j, i) => trainClips[j]!.tags[0] === trainClips[i]!.tags[0])).toBe(true);
+    expect(mined.perClip.some(([j], i) => trainClips[j!]!.tags[0] === trainClips[i]!.tags[0])).toBe(true);
+    // A re-ranker stage started again over negatives mined otherwise refuses them rather than mine with a changed model.
+    const restart = join(root, 'restart');
+    rmSync(restart, { recursive: true, force: true });
+    mkdirSync(join(restart, 'rerank'), { recursive: true });
+    for (const stageDir of ['text', 'retrieval']) cpSync(join(run, stageDir), join(restart, stageDir), { recursive: true });
+    copyFileSync(join(run, 'tokenizer-files.json'), join(restart, 'tokenizer-files.json'));
+    copyFileSync(minedFile, join(restart, 'rerank', 'negatives.json'));
+    const pool2 = join(root, 'pool2.yaml');
+    writeFileSync(pool2, readFileSync(config, 'utf8').replace('negativePool: 3', 'negativePool: 2'));
+    const restartArgs = args.map((a) => (a === run ? restart : a === config ? pool2 : a));
+    await expect(trainCommand(['rerank', ...restartArgs])).rejects.toThrow(/mined otherwise \(nearest, pool 3\) than this run asks \(nearest, pool 2\)/);
 
     await expect(trainCommand(['align', ...args])).rejects.toThrow(/unknown stage "align" \(stages: text, retrieval, rerank\)/);
     const bad = join(root, 'bad.yml');
@@ -245,6 +261,8 @@ describe('the whole pipeline in miniature', () => {
     const runConfig = readFileSync(join(run, 'config.json'), 'utf8');
     writeFileSync(bad, 'rerank:\n  negatives: random\n');
     await expect(trainCommand(['--manifest', manifest, '--out', run, '--config', bad])).rejects.toThrow(/rerank\.negatives must be one of other-tag, nearest, got "random"/);
+    writeFileSync(bad, 'rerank:\n  negativePool: 0\n');
+    await expect(trainCommand(['--manifest', manifest, '--out', run, '--config', bad])).rejects.toThrow(/rerank\.negativePool must be a positive integer, got 0/);
     writeFileSync(bad, 'rerank:\n  pairShare: both\n');
     await expect(trainCommand(['--manifest', manifest, '--out', run, '--config', bad])).rejects.toThrow(/rerank\.pairShare must be one of query, candidate, got "both"/);
     writeFileSync(bad, 'retrieval:\n  captions: medium\n');

@@ -68,10 +68,31 @@ describe('hardNegatives', () => {
     const otherTag = hardNegatives(kinds, scores, 'other-tag');
     const nearest = hardNegatives(kinds, scores, 'nearest');
     for (let i = 0; i < n; i++) {
-      expect(otherTag[i]).toBe(bestOther(i, (j) => kinds[j]!.firstTag !== kinds[i]!.firstTag));
-      expect(nearest[i]).toBe(bestOther(i, (j) => kinds[j]!.captions[1] !== kinds[i]!.captions[1]));
+      expect(otherTag[i]).toEqual([bestOther(i, (j) => kinds[j]!.firstTag !== kinds[i]!.firstTag)]);
+      expect(nearest[i]).toEqual([bestOther(i, (j) => kinds[j]!.captions[1] !== kinds[i]!.captions[1])]);
     }
-    expect(otherTag[0]).not.toBe(1);
-    expect(nearest[2]).not.toBe(3);
+    expect(otherTag[0]).not.toContain(1);
+    expect(nearest[2]).not.toContain(3);
+  });
+
+  it('a pool holds the clip\'s best allowed clips, best first, as sorting all of them would give', () => {
+    const n = 40;
+    // Four kinds of sound, ten clips each; scores on a coarse grid so that ties occur.
+    const kinds = Array.from({ length: n }, (_, i) => ({ ...clip(i), firstTag: `tag${i % 4}` }));
+    const scores = Float32Array.from({ length: n * n }, () => Math.round(Math.random() * 20) / 20);
+    for (const pool of [1, 3, 10, 30, 40]) {
+      const mined = hardNegatives(kinds, scores, 'other-tag', pool);
+      for (let i = 0; i < n; i++) {
+        const allowed = [...Array(n).keys()].filter((j) => kinds[j]!.firstTag !== kinds[i]!.firstTag);
+        // A stable sort keeps the earlier clip first among equal scores, as the single hardest negative always did.
+        const sorted = allowed.sort((a, b) => scores[i * n + b]! - scores[i * n + a]!);
+        expect(mined[i]).toEqual(sorted.slice(0, pool));
+      }
+    }
+  });
+
+  it('refuses a pool that is not a positive integer', () => {
+    const scores = new Float32Array(clips.length ** 2);
+    for (const pool of [0, -1, 2.5, Number.NaN]) expect(() => hardNegatives(clips, scores, 'nearest', pool)).toThrow(/positive integer/);
   });
 });

@@ -132,7 +132,7 @@ export async function judgePairAccuracy(ctx: RunContext, clips: readonly CorpusC
   for (let i = 0; i < n; i++) short.set(e.text.subarray((2 * i + 1) * d, (2 * i + 2) * d), i * d);
   // scores[i·n + j]: clip i's audio against clip j's short caption.
   const scores = similarity({ data: e.audio, rows: n, cols: d }, { data: short, rows: n, cols: d });
-  const negative = hardNegatives(clips, scores, rule);
+  const negative = hardNegatives(clips, scores, rule).map(([hardest]) => hardest!);
   const sequences: PromptSequence[] = [];
   for (let i = 0; i < n; i++) {
     const [own, other] = [await ctx.features.of(clips[i]!.audio), await ctx.features.of(clips[negative[i]!]!.audio)];

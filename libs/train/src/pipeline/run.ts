@@ -64,7 +64,8 @@ export interface RunConfig {
   retrieval: Omit<StageSettings, 'seed'> & HybridNceSettings & { captions: CaptionDraw };
   /**
    * `clips`: the training clips the re-ranker learns from (drawn by the seed), among which its hard negatives are
-   * mined; `negatives`: how (RerankNegatives); `pairShare`: what an item's yes and no pairs share (RerankPairShare).
+   * mined; `negatives`: how (RerankNegatives); `negativePool`: among how many of a clip's best its negative is drawn
+   * (1: always the hardest); `pairShare`: what an item's yes and no pairs share (RerankPairShare).
    */
   rerank: Omit<StageSettings, 'seed'> & { clips: number } & RerankPairing;
   eval: { rerankK: number; alphaGrid: number[]; maxClips: number; validationClips: number };
@@ -92,7 +93,7 @@ export function defaultRunConfig(manifest: string): RunConfig {
     microBatch: 64,
     text: { ...stage(300, 64, 3e-4), tau: 0.05, audiocaps: '', nli: '' },
     retrieval: { ...stage(2000, 64, 3e-4), tau: 0.05, alpha: 1, lambda: 0.2, beta: 0.1, direction: 'a2t', detachWeights: false, captions: 'multi' },
-    rerank: { ...stage(300, 32, 1e-4), clips: 4000, negatives: 'other-tag', pairShare: 'query' },
+    rerank: { ...stage(300, 32, 1e-4), clips: 4000, negatives: 'other-tag', negativePool: 1, pairShare: 'query' },
     eval: { rerankK: 10, alphaGrid: [0, 0.05, 0.1, 0.2, 0.5, 1], maxClips: 500, validationClips: 200 },
   };
 }
@@ -196,6 +197,9 @@ export async function runTraining(config: RunConfig, runDir: string, { onStageSt
   if (config.model.prompts !== undefined && !Object.hasOwn(PROMPT_STYLES, config.model.prompts)) {
     throw new RangeError(`model.prompts must be one of ${Object.keys(PROMPT_STYLES).join(', ')}, got ${JSON.stringify(config.model.prompts)}`);
   }
+  if (config.rerank.negativePool !== undefined && !(Number.isInteger(config.rerank.negativePool) && config.rerank.negativePool >= 1)) {
+    throw new RangeError(`rerank.negativePool must be a positive integer, got ${JSON.stringify(config.rerank.negativePool)}`);
+  }
   if (config.rerank.pairShare !== undefined && !RERANK_PAIR_SHARES.includes(config.rerank.pairShare)) {
     throw new RangeError(`rerank.pairShare must be one of ${RERANK_PAIR_SHARES.join(', ')}, got ${JSON.stringify(config.rerank.pairShare)}`);
   }
@@ -278,11 +282,11 @@ export async function runTraining(config: RunConfig, runDir: string, { onStageSt
     if (unseen.length >= 2) result.zeroShot = await evaluateSplit(ctx, unseen);
     if (config.rerank.steps > 0) {
       // Mining scores every pair of the clips the stage uses: a seeded subset keeps that quadratic cost bounded.
-      // Runs written before these were settings mined other-tag negatives and paired them with the same query.
-      const { clips: rerankClips, negatives = 'other-tag', pairShare = 'query', ...rerankStage } = config.rerank;
+      // Runs written before these were settings mined other-tag negatives, the hardest only, paired with the same query.
+      const { clips: rerankClips, negatives = 'other-tag', negativePool = 1, pairShare = 'query', ...rerankStage } = config.rerank;
       const rerankTrain = sampleFraction(train, Math.min(1, rerankClips / train.length), `${seed}/rerank-clips`);
       const nce = { tau, alpha, lambda, beta, direction, detachWeights };
-      losses.rerank = (await trainRerank(ctx, join(runDir, 'rerank'), rerankTrain, { ...rerankStage, seed }, nce, { negatives, pairShare }, captions)).finalLoss;
+      losses.rerank = (await trainRerank(ctx, join(runDir, 'rerank'), rerankTrain, { ...rerankStage, seed }, nce, { negatives, negativePool, pairShare }, captions)).finalLoss;
       await timeStage('rerank', rerankTrain.length);
       await writeTrainingPlots(runDir);
       result.rerank = await evaluateWithRerank(ctx, validation, test, config.eval.rerankK, config.eval.alphaGrid);

@@ -270,8 +270,10 @@ export type RerankNegatives = (typeof RERANK_NEGATIVES)[number];
 export const RERANK_PAIR_SHARES = ['query', 'candidate'] as const;
 export type RerankPairShare = (typeof RERANK_PAIR_SHARES)[number];
 
+/** `negativePool`: each item's hard negative is drawn afresh every time from the clip's this many best. */
 export interface RerankPairing {
   negatives: RerankNegatives;
+  negativePool: number;
   pairShare: RerankPairShare;
 }
 
@@ -303,27 +305,38 @@ export function judgeExamples(
   return [yes, keepText ? otherAudio : otherText];
 }
 
-/** For each clip, the index of its hard negative under `rule`, mined with the model as it is now. */
-async function mineHardNegatives(ctx: RunContext, clips: readonly CorpusClip[], rule: RerankNegatives): Promise<number[]> {
+/** For each clip, its `pool` hard negatives under `rule`, mined with the model as it is now. */
+async function mineHardNegatives(ctx: RunContext, clips: readonly CorpusClip[], rule: RerankNegatives, pool: number): Promise<number[][]> {
   const d = ctx.model.arch.hiddenSize;
   const audio = await embedSequences(ctx, (await ctx.features.ofAll(clips.map((c) => c.audio))).map((f) => audioSequence(ctx.prompts, f)));
   const text = await embedSequences(ctx, clips.map((c) => textSequence(ctx.prompts, c.captions[1])));
   const n = clips.length;
-  return hardNegatives(clips, similarity({ data: audio, rows: n, cols: d }, { data: text, rows: n, cols: d }), rule);
+  return hardNegatives(clips, similarity({ data: audio, rows: n, cols: d }, { data: text, rows: n, cols: d }), rule, pool);
 }
 
-/** For each clip, the index of its hard negative under `rule`, from `scores`: clip i's audio against clip j's short caption at i·n + j. */
-export function hardNegatives(clips: readonly CorpusClip[], scores: Float32Array, rule: RerankNegatives): number[] {
+/**
+ * For each clip, the indices of its `pool` hard negatives under `rule`, best first, from `scores`: clip i's audio
+ * against clip j's short caption at i·n + j. Fewer when fewer clips are allowed; the next clip when none is.
+ */
+export function hardNegatives(clips: readonly CorpusClip[], scores: Float32Array, rule: RerankNegatives, pool = 1): number[][] {
+  if (!(Number.isInteger(pool) && pool >= 1)) throw new RangeError(`the negative pool must be a positive integer, got ${pool}`);
   const n = clips.length;
   const excluded = rule === 'other-tag' ? (a: CorpusClip, b: CorpusClip) => a.firstTag === b.firstTag : (a: CorpusClip, b: CorpusClip) => a.captions[1] === b.captions[1];
   return clips.map((clip, i) => {
-    let best = (i + 1) % n;
-    let bestScore = -Infinity;
+    // The best `pool` so far, best first: an insertion into a short sorted list beats sorting all n scores.
+    const best: number[] = [];
+    const score = (j: number) => scores[i * n + j]!;
     for (let j = 0; j < n; j++) {
       if (j === i || excluded(clip, clips[j]!)) continue;
-      if (scores[i * n + j]! > bestScore) [best, bestScore] = [j, scores[i * n + j]!];
+      if (best.length === pool) {
+        if (score(j) <= score(best[pool - 1]!)) continue;
+        best.pop();
+      }
+      let at = best.length;
+      while (at > 0 && score(best[at - 1]!) < score(j)) at--;
+      best.splice(at, 0, j);
     }
-    return best;
+    return best.length > 0 ? best : [(i + 1) % n];
   });
 }
 
@@ -335,17 +348,25 @@ export function hardNegatives(clips: readonly CorpusClip[], scores: Float32Array
  */
 export async function trainRerank(ctx: RunContext, dir: string, clips: readonly CorpusClip[], settings: StageSettings, nce: HybridNceSettings, pairing: RerankPairing, draw: CaptionDraw) {
   // Mined once with the model the stage starts from, and kept, so that a resumed stage uses the same negatives.
-  let negatives: number[] | undefined;
+  let negatives: number[][] | undefined;
   const minedFile = join(dir, 'negatives.json');
-  const mined = async (): Promise<number[]> => {
+  const mined = async (): Promise<number[][]> => {
+    const wanted = { rule: pairing.negatives, pool: pairing.negativePool };
+    let text: string;
     try {
-      return JSON.parse(await readFile(minedFile, 'utf8')) as number[];
+      text = await readFile(minedFile, 'utf8');
     } catch {
-      const found = await mineHardNegatives(ctx, clips, pairing.negatives);
+      const found = { ...wanted, perClip: await mineHardNegatives(ctx, clips, wanted.rule, wanted.pool) };
       await mkdir(dir, { recursive: true });
       await writeFile(minedFile, JSON.stringify(found));
-      return found;
+      return found.perClip;
     }
+    const kept = JSON.parse(text) as typeof wanted & { perClip: number[][] };
+    // Mining again now would use the partly trained judge, not the stage's starting model.
+    if (kept.rule !== wanted.rule || kept.pool !== wanted.pool || kept.perClip?.length !== clips.length) {
+      throw new Error(`${minedFile} holds negatives mined otherwise (${kept.rule}, pool ${kept.pool}) than this run asks (${wanted.rule}, pool ${wanted.pool}): remove ${dir} to train the re-ranker again`);
+    }
+    return kept.perClip;
   };
   return runStage(ctx, dir, {
     name: 'rerank',
@@ -357,7 +378,10 @@ export async function trainRerank(ctx: RunContext, dir: string, clips: readonly 
       const batch = drawBatch(rng, clips.length, settings.batchPairs);
       for (const i of batch) {
         const caption = clips[i]!.captions[Math.floor(rng() * 2)]!;
-        for (const example of judgeExamples(clips, i, negatives[i]!, caption, rng() < 0.5 ? 't2a' : 'a2t', pairing.pairShare)) {
+        const pool = negatives[i]!;
+        // No draw for a pool of one, so that runs from before pools existed replay the same random stream.
+        const negative = pool.length === 1 ? pool[0]! : pool[Math.floor(rng() * pool.length)]!;
+        for (const example of judgeExamples(clips, i, negative, caption, rng() < 0.5 ? 't2a' : 'a2t', pairing.pairShare)) {
           sequences.push(rerankSequence(ctx.prompts, example.direction, example.text, await ctx.features.of(clips[example.audioOf]!.audio)));
           answers.push(example.yes);
         }
