@@ -19,19 +19,23 @@ const candidate = (e: JudgeExample) => (e.direction === 't2a' ? `audio:${e.audio
 describe('judgeExamples', () => {
   for (const direction of ['t2a', 'a2t'] as const) {
     for (const share of RERANK_PAIR_SHARES) {
-      it(`${direction}, the pair sharing its ${share}: yes is the clip with its caption, no shares only the ${share}`, () => {
-        const caption = clips[2]!.captions[0];
-        const [yes, no] = judgeExamples(clips, 2, 3, caption, direction, share);
-        expect(yes).toEqual({ direction, text: caption, audioOf: 2, yes: true });
-        expect(no.yes).toBe(false);
-        expect(no.direction).toBe(direction);
-        // The no example mixes the clip with its hard negative (clip 3): one side each.
-        expect([no.audioOf === 3, no.text === clips[3]!.captions[1]].filter(Boolean)).toHaveLength(1);
-        const shared = share === 'query' ? query : candidate;
-        const other = share === 'query' ? candidate : query;
-        expect(shared(no)).toBe(shared(yes));
-        expect(other(no)).not.toBe(other(yes));
-      });
+      for (const granularity of [0, 1] as const) {
+        it(`${direction}, the pair sharing its ${share}, caption ${granularity}: yes is the clip with its caption, no shares only the ${share}`, () => {
+          const caption = clips[2]!.captions[granularity];
+          const [yes, no] = judgeExamples(clips, 2, 3, granularity, direction, share);
+          expect(yes).toEqual({ direction, text: caption, audioOf: 2, yes: true });
+          expect(no.yes).toBe(false);
+          expect(no.direction).toBe(direction);
+          // The no example mixes the clip with its hard negative (clip 3): one side each, its text of the same
+          // granularity as the yes's (no telling them apart by the kind of text).
+          expect([no.audioOf === 3, no.text === clips[3]!.captions[granularity]].filter(Boolean)).toHaveLength(1);
+          expect([clips[2]!.captions[granularity], clips[3]!.captions[granularity]]).toContain(no.text);
+          const shared = share === 'query' ? query : candidate;
+          const other = share === 'query' ? candidate : query;
+          expect(shared(no)).toBe(shared(yes));
+          expect(other(no)).not.toBe(other(yes));
+        });
+      }
     }
   }
 
@@ -41,8 +45,8 @@ describe('judgeExamples', () => {
     for (const share of RERANK_PAIR_SHARES) {
       const balance = new Map<string, number>();
       for (const direction of ['t2a', 'a2t'] as const) {
-        clips.forEach((c, i) => {
-          for (const e of judgeExamples(clips, i, negatives[i]!, c.captions[1], direction, share)) {
+        clips.forEach((_, i) => {
+          for (const e of judgeExamples(clips, i, negatives[i]!, 1, direction, share)) {
             const key = `${direction} ${candidate(e)}`;
             balance.set(key, (balance.get(key) ?? 0) + (e.yes ? 1 : -1));
           }

@@ -286,20 +286,23 @@ export interface JudgeExample {
 }
 
 /**
- * Item `item`'s two examples, yes then no, with its hard negative `negative` (clip indices) and `caption`, one of
- * the item's captions. t2a: the text is the query, the audio the candidate; a2t the other way round.
+ * Item `item`'s two examples, yes then no, with its hard negative `negative` (clip indices) and the item's caption
+ * of granularity `granularity` (0 long description, 1 short caption). t2a: the text is the query, the audio the
+ * candidate; a2t the other way round.
  */
 export function judgeExamples(
   clips: readonly CorpusClip[],
   item: number,
   negative: number,
-  caption: string,
+  granularity: 0 | 1,
   direction: 't2a' | 'a2t',
   share: RerankPairShare,
 ): [JudgeExample, JudgeExample] {
+  const caption = clips[item]!.captions[granularity];
   const yes: JudgeExample = { direction, text: caption, audioOf: item, yes: true };
-  // The other clip's text with this audio, or this text with the other clip's audio.
-  const otherText = { direction, text: clips[negative]!.captions[1], audioOf: item, yes: false };
+  // The other clip's text with this audio, or this text with the other clip's audio. The other text is of the same
+  // granularity: were it always the short caption, every long description would be a yes, learnt from its length.
+  const otherText = { direction, text: clips[negative]!.captions[granularity], audioOf: item, yes: false };
   const otherAudio = { direction, text: caption, audioOf: negative, yes: false };
   const keepText = (direction === 't2a') === (share === 'query');
   return [yes, keepText ? otherAudio : otherText];
@@ -377,11 +380,11 @@ export async function trainRerank(ctx: RunContext, dir: string, clips: readonly 
       const answers: boolean[] = [];
       const batch = drawBatch(rng, clips.length, settings.batchPairs);
       for (const i of batch) {
-        const caption = clips[i]!.captions[Math.floor(rng() * 2)]!;
+        const granularity = rng() < 0.5 ? 0 : 1;
         const pool = negatives[i]!;
         // No draw for a pool of one, so that runs from before pools existed replay the same random stream.
         const negative = pool.length === 1 ? pool[0]! : pool[Math.floor(rng() * pool.length)]!;
-        for (const example of judgeExamples(clips, i, negative, caption, rng() < 0.5 ? 't2a' : 'a2t', pairing.pairShare)) {
+        for (const example of judgeExamples(clips, i, negative, granularity, rng() < 0.5 ? 't2a' : 'a2t', pairing.pairShare)) {
           sequences.push(rerankSequence(ctx.prompts, example.direction, example.text, await ctx.features.of(clips[example.audioOf]!.audio)));
           answers.push(example.yes);
         }
