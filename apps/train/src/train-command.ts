@@ -131,8 +131,10 @@ export async function trainCommand(args: string[]): Promise<number> {
     const pct = (x: number) => `${(100 * x).toFixed(1)}`.padStart(5);
     out.push('  own pair beats the hard negative\'s, %   judge T2A  judge A2T  embeddings T2A  embeddings A2T');
     for (const split of ['train', 'test'] as const) {
-      const { t2a, a2t } = result.judgePairs[split];
-      out.push(`    ${`${split} clips`.padEnd(36)} ${pct(t2a.judge)}      ${pct(a2t.judge)}      ${pct(t2a.embeddings)}           ${pct(a2t.embeddings)}`);
+      for (const [granularity, captions] of [['short', 'short captions'], ['long', 'long descriptions']] as const) {
+        const { t2a, a2t } = result.judgePairs[split][granularity];
+        out.push(`    ${`${split} clips, ${captions}`.padEnd(36)} ${pct(t2a.judge)}      ${pct(a2t.judge)}      ${pct(t2a.embeddings)}           ${pct(a2t.embeddings)}`);
+      }
     }
   }
   process.stdout.write(`${out.join('\n')}\n`);

@@ -88,16 +88,18 @@ describe('the whole pipeline in miniature', () => {
     expect(alphaSweepLines(sweep)).toHaveLength(1 + sweep.length);
     // The judge's own task on training and test clips: shares of pairs won, by the judge and by the embeddings.
     for (const split of ['train', 'test'] as const) {
-      for (const dir of ['t2a', 'a2t'] as const) {
-        for (const by of ['judge', 'embeddings'] as const) {
-          const won = result.judgePairs![split][dir][by];
-          expect(won).toBeGreaterThanOrEqual(0);
-          expect(won).toBeLessThanOrEqual(1);
+      for (const granularity of ['short', 'long'] as const) {
+        for (const dir of ['t2a', 'a2t'] as const) {
+          for (const by of ['judge', 'embeddings'] as const) {
+            const won = result.judgePairs![split][granularity][dir][by];
+            expect(won).toBeGreaterThanOrEqual(0);
+            expect(won).toBeLessThanOrEqual(1);
+          }
         }
       }
     }
     // The trained embeddings put a test clip's own caption above its hard negative's more often than not.
-    expect(result.judgePairs!.test.a2t.embeddings).toBeGreaterThan(0.5);
+    expect(result.judgePairs!.test.short.a2t.embeddings).toBeGreaterThan(0.5);
     // The re-ranker's log keeps the judge's part of the loss, below the whole (the contrastive part is positive).
     const rerankLog = readFileSync(join(root, 'run', 'rerank', 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { loss?: number; yesNoLoss?: number });
     const judged = rerankLog.filter((l) => l.yesNoLoss !== undefined);

@@ -117,42 +117,50 @@ export interface PairAccuracy {
   embeddings: number;
 }
 
+/** Pair accuracy per direction, asked with each clip's short captions and with its long descriptions. */
+export type JudgePairs = Record<'short' | 'long', { t2a: PairAccuracy; a2t: PairAccuracy }>;
+
 /**
  * The re-ranker's training task on `clips`: each clip's hard negative is mined among them under `rule` (by audio
- * against short captions, as the stage mines), then, one query and two candidates, t2a: the short caption with
- * its own audio and with the negative's; a2t: the audio with its own short caption and with the negative's. On the
- * training clips against held-out ones it tells a judge that memorised its clips from one that learnt the task,
- * and beside the embeddings' accuracy on the same pairs, whether the judge can add anything to them.
+ * against short captions, as the stage mines), then, one query and two candidates, t2a: the clip's caption with its
+ * own audio and with the negative's; a2t: the audio with its own caption and with the negative's caption of the same
+ * granularity — once with the short captions, once with the long descriptions. On the training clips against
+ * held-out ones it tells a judge that memorised its clips from one that learnt the task; beside the embeddings'
+ * accuracy on the same pairs, whether the judge can add anything to them; and short against long, whether it reads
+ * the kind of text instead of the match.
  */
-export async function judgePairAccuracy(ctx: RunContext, clips: readonly CorpusClip[], rule: RerankNegatives): Promise<{ t2a: PairAccuracy; a2t: PairAccuracy }> {
+export async function judgePairAccuracy(ctx: RunContext, clips: readonly CorpusClip[], rule: RerankNegatives): Promise<JudgePairs> {
   const d = ctx.model.arch.hiddenSize;
   const n = clips.length;
   const e = await embedSplit(ctx, clips);
-  const short = new Float32Array(n * d);
-  for (let i = 0; i < n; i++) short.set(e.text.subarray((2 * i + 1) * d, (2 * i + 2) * d), i * d);
-  // scores[i·n + j]: clip i's audio against clip j's short caption.
-  const scores = similarity({ data: e.audio, rows: n, cols: d }, { data: short, rows: n, cols: d });
-  const negative = hardNegatives(clips, scores, rule).map(([hardest]) => hardest!);
-  const sequences: PromptSequence[] = [];
-  for (let i = 0; i < n; i++) {
-    const [own, other] = [await ctx.features.of(clips[i]!.audio), await ctx.features.of(clips[negative[i]!]!.audio)];
-    const caption = clips[i]!.captions[1];
-    sequences.push(
-      rerankSequence(ctx.prompts, 't2a', caption, own),
-      rerankSequence(ctx.prompts, 't2a', caption, other),
-      rerankSequence(ctx.prompts, 'a2t', caption, own),
-      rerankSequence(ctx.prompts, 'a2t', clips[negative[i]!]!.captions[1], own),
-    );
-  }
-  const pYes = await yesProbabilities(ctx, sequences);
-  const wins = { t2a: { judge: 0, embeddings: 0 }, a2t: { judge: 0, embeddings: 0 } };
-  for (let i = 0; i < n; i++) {
-    const j = negative[i]!;
-    wins.t2a.judge += Number(pYes[4 * i]! > pYes[4 * i + 1]!);
-    wins.a2t.judge += Number(pYes[4 * i + 2]! > pYes[4 * i + 3]!);
-    wins.t2a.embeddings += Number(scores[i * n + i]! > scores[j * n + i]!);
-    wins.a2t.embeddings += Number(scores[i * n + i]! > scores[i * n + j]!);
-  }
-  const share = (w: PairAccuracy): PairAccuracy => ({ judge: w.judge / n, embeddings: w.embeddings / n });
-  return { t2a: share(wins.t2a), a2t: share(wins.a2t) };
+  // scores[i·2n + 2j + g]: clip i's audio against clip j's caption of granularity g (0 long, 1 short).
+  const scores = similarity({ data: e.audio, rows: n, cols: d }, { data: e.text, rows: 2 * n, cols: d });
+  const score = (audioOf: number, textOf: number, g: 0 | 1) => scores[audioOf * 2 * n + 2 * textOf + g]!;
+  const shortScores = Float32Array.from({ length: n * n }, (_, k) => score(Math.floor(k / n), k % n, 1));
+  const negative = hardNegatives(clips, shortScores, rule).map(([hardest]) => hardest!);
+  const measure = async (g: 0 | 1) => {
+    const sequences: PromptSequence[] = [];
+    for (let i = 0; i < n; i++) {
+      const [own, other] = [await ctx.features.of(clips[i]!.audio), await ctx.features.of(clips[negative[i]!]!.audio)];
+      const caption = clips[i]!.captions[g];
+      sequences.push(
+        rerankSequence(ctx.prompts, 't2a', caption, own),
+        rerankSequence(ctx.prompts, 't2a', caption, other),
+        rerankSequence(ctx.prompts, 'a2t', caption, own),
+        rerankSequence(ctx.prompts, 'a2t', clips[negative[i]!]!.captions[g], own),
+      );
+    }
+    const pYes = await yesProbabilities(ctx, sequences);
+    const wins = { t2a: { judge: 0, embeddings: 0 }, a2t: { judge: 0, embeddings: 0 } };
+    for (let i = 0; i < n; i++) {
+      const j = negative[i]!;
+      wins.t2a.judge += Number(pYes[4 * i]! > pYes[4 * i + 1]!);
+      wins.a2t.judge += Number(pYes[4 * i + 2]! > pYes[4 * i + 3]!);
+      wins.t2a.embeddings += Number(score(i, i, g) > score(j, i, g));
+      wins.a2t.embeddings += Number(score(i, i, g) > score(i, j, g));
+    }
+    const share = (w: PairAccuracy): PairAccuracy => ({ judge: w.judge / n, embeddings: w.embeddings / n });
+    return { t2a: share(wins.t2a), a2t: share(wins.a2t) };
+  };
+  return { short: await measure(1), long: await measure(0) };
 }

@@ -17,7 +17,7 @@ import { TrainableModel } from '../model.js';
 import { AdamW } from '../optimizer.js';
 import { MINI_ARCH, SMALL_ARCH } from '../presets.js';
 import { FeatureCache, loadCorpus, vocabularyOf, type CorpusClip } from './corpus.js';
-import { evaluateSplit, evaluateWithRerank, judgePairAccuracy, type PairAccuracy, type RerankEvaluation } from './evaluate.js';
+import { evaluateSplit, evaluateWithRerank, judgePairAccuracy, type JudgePairs, type RerankEvaluation } from './evaluate.js';
 import { writeTrainingPlots } from './plots.js';
 import { initEmbeddingFromWordVectors } from './word-init.js';
 import {
@@ -118,9 +118,10 @@ export interface RunResult {
   rerank?: RerankEvaluation;
   /**
    * The re-ranker's own task (judgePairAccuracy: a clip's pair against its hard negative's) on the stage's training
-   * clips and on the test clips, won by the judge and by the embeddings.
+   * clips and on the test clips, with short captions and with long descriptions, won by the judge and by the
+   * embeddings.
    */
-  judgePairs?: Record<'train' | 'test', { t2a: PairAccuracy; a2t: PairAccuracy }>;
+  judgePairs?: Record<'train' | 'test', JudgePairs>;
   losses: Record<string, number>;
   /** Each trained stage's wall time (validation and checkpoints included) and what an epoch of its data takes. */
   timing: Partial<Record<StageName, StageTiming & { epochPairs: number; epochMinutes: number }>>;
