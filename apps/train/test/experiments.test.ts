@@ -58,6 +58,8 @@ describe('experiment rows', () => {
     expect(row('rerankNear')).toEqual({ ...row('rerank'), rerank: { ...row('rerank').rerank, negatives: 'nearest' } });
     expect(row('rerank').rerank.pairShare).toBe('query');
     expect(row('rerankCand')).toEqual({ ...row('rerank'), rerank: { ...row('rerank').rerank, pairShare: 'candidate' } });
+    expect(row('rerank').rerank.judge).toBe('shared');
+    expect(row('rerankOwn')).toEqual({ ...row('rerankCand'), rerank: { ...row('rerankCand').rerank, judge: 'own' } });
     expect(row('data10').trainFraction).toBe(0.1);
     expect(row('mini').model.preset).toBe('mini');
     // Model scaling: mini and small differ only in the preset.

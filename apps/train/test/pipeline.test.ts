@@ -29,6 +29,16 @@ const KINDS: Record<string, (t: number, i: number) => number> = {
   engine: (t) => 0.3 * Math.sign(Math.sin(2 * Math.PI * 60 * t)) * (0.6 + 0.4 * Math.sin(2 * Math.PI * 3 * t)),
 };
 
+/** The text embeddings of a model directory, through the ONNX runner. */
+async function embedTexts(dir: string, texts: string[]): Promise<Float32Array> {
+  const backbone = await OnnxMllmBackbone.load(dir, { threads: 1 });
+  try {
+    return (await backbone.embedText(texts)).data as Float32Array;
+  } finally {
+    await backbone.close();
+  }
+}
+
 describe('the whole pipeline in miniature', () => {
   // One small corpus for every test here: synthetic sounds in six folders, through the real data build.
   const corpus = join(root, 'corpus');
@@ -176,6 +186,41 @@ describe('the whole pipeline in miniature', () => {
     expect(fromCsv.reranked).toEqual(evaluated.reranked);
   });
 
+  it('trains a judge of its own beside the stage-2 model, whose embeddings stay as they were', async () => {
+    // The first test's stages 1 and 2, copied: only the re-ranker stage runs here.
+    const first = join(root, 'run');
+    const run = join(root, 'run-own-judge');
+    mkdirSync(run);
+    for (const part of ['text', 'retrieval', 'tokenizer-files.json']) cpSync(join(first, part), join(run, part), { recursive: true });
+    const config = JSON.parse(readFileSync(join(first, 'config.json'), 'utf8'));
+    config.rerank.judge = 'own';
+    const result = await runTraining(config, run);
+
+    // The judge learns yes/no only: its part of the loss is the whole.
+    const log = readFileSync(join(run, 'rerank', 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { loss?: number; yesNoLoss?: number });
+    const judged = log.filter((l) => l.loss !== undefined);
+    expect(judged).toHaveLength(30);
+    for (const l of judged) expect(l.yesNoLoss).toBe(l.loss);
+    // The embedding model did not move: the same test figures after the judge's stage as before it.
+    expect(result.rerank!.test.plain).toEqual(result.test);
+
+    // The model directory is the stage-2 model, as `export` makes it from the run; the judge's directory is another
+    // model, trained further.
+    const exported = join(root, 'own-judge-export');
+    expect(await exportCommand(['--run', run, '--out', exported])).toBe(0);
+    const embed = (dir: string) => embedTexts(dir, ['a bell rings', 'a low hum']);
+    const model = await embed(result.modelDir);
+    expect(await embed(exported)).toEqual(model);
+    const judge = await embed(result.judgeModelDir!);
+    expect(Math.max(...judge.map((x, i) => Math.abs(x - model[i]!)))).toBeGreaterThan(1e-3);
+  });
+
+  it('refuses an unknown kind of judge', async () => {
+    const bad = join(root, 'bad-judge.yaml');
+    writeFileSync(bad, 'rerank:\n  judge: separate\n');
+    await expect(trainCommand(['--manifest', join(corpus, 'manifest.jsonl'), '--out', join(root, 'bad-judge-run'), '--config', bad])).rejects.toThrow(/rerank\.judge must be one of shared, own, got "separate"/);
+  });
+
   it('trains stage by stage from the command line, stage 1 with AudioCaps and NLI paraphrases, and exports a checkpoint', async () => {
     const manifest = join(corpus, 'manifest.jsonl');
     const run = join(root, 'staged');
@@ -205,15 +250,7 @@ describe('the whole pipeline in miniature', () => {
     // `export` of the finished stage 1 gives the model the run exported after it.
     const exported = join(root, 'staged-export');
     expect(await exportCommand(['--run', run, '--out', exported])).toBe(0);
-    const texts = ['a xylophone melody plays', 'a low hum'];
-    const embed = async (dir: string) => {
-      const backbone = await OnnxMllmBackbone.load(dir, { threads: 1 });
-      try {
-        return (await backbone.embedText(texts)).data as Float32Array;
-      } finally {
-        await backbone.close();
-      }
-    };
+    const embed = (dir: string) => embedTexts(dir, ['a xylophone melody plays', 'a low hum']);
     expect(Array.from(await embed(exported))).toEqual(Array.from(await embed(join(run, 'model'))));
 
     // Stage 2 on the same run reuses stage 1 (not trained again) and stops before the re-ranker.

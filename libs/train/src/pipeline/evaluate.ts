@@ -52,7 +52,7 @@ interface DirectionData {
   relevant: (q: number) => number[];
 }
 
-async function rerankData(ctx: RunContext, e: Embedded, k: number): Promise<{ t2a: DirectionData; a2t: DirectionData }> {
+async function rerankData(ctx: RunContext, judge: RunContext, e: Embedded, k: number): Promise<{ t2a: DirectionData; a2t: DirectionData }> {
   const d = ctx.model.arch.hiddenSize;
   const A = { data: e.audio, rows: e.clips.length, cols: d };
   const T = { data: e.text, rows: e.captions.length, cols: d };
@@ -75,8 +75,8 @@ async function rerankData(ctx: RunContext, e: Embedded, k: number): Promise<{ t2
     for (let i = 0; i < kt; i++) a2tSeqs.push(rerankSequence(ctx.prompts, 'a2t', e.captions[a2tTop[q * kt + i]!]!, features));
   }
   return {
-    t2a: { scores: t2aScores, queries: nT, gallery: nA, top: t2aTop, pYes: await yesProbabilities(ctx, t2aSeqs), relevant: (q) => [e.clipOfCaption[q]!] },
-    a2t: { scores: a2tScores, queries: nA, gallery: nT, top: a2tTop, pYes: await yesProbabilities(ctx, a2tSeqs), relevant: (q) => captionsOf[q]! },
+    t2a: { scores: t2aScores, queries: nT, gallery: nA, top: t2aTop, pYes: await yesProbabilities(judge, t2aSeqs), relevant: (q) => [e.clipOfCaption[q]!] },
+    a2t: { scores: a2tScores, queries: nA, gallery: nT, top: a2tTop, pYes: await yesProbabilities(judge, a2tSeqs), relevant: (q) => captionsOf[q]! },
   };
 }
 
@@ -94,11 +94,14 @@ export interface RerankEvaluation {
   sweep: { alpha: number; validation: BothDirections; test: BothDirections }[];
 }
 
-/** Re-ranking of the top `k`: α per direction from `grid` chosen on `validation`, then test with and without it. */
-export async function evaluateWithRerank(ctx: RunContext, validation: readonly CorpusClip[], test: readonly CorpusClip[], k: number, grid: readonly number[]): Promise<RerankEvaluation> {
-  const val = await rerankData(ctx, await embedSplit(ctx, validation), k);
+/**
+ * Re-ranking of the top `k`: α per direction from `grid` chosen on `validation`, then test with and without it.
+ * `ctx` embeds and `judge` says yes or no: the same model, or a judge of its own.
+ */
+export async function evaluateWithRerank(ctx: RunContext, judge: RunContext, validation: readonly CorpusClip[], test: readonly CorpusClip[], k: number, grid: readonly number[]): Promise<RerankEvaluation> {
+  const val = await rerankData(ctx, judge, await embedSplit(ctx, validation), k);
   const alpha = { t2a: chooseAlpha(grid, (a) => fusedMetrics(val.t2a, a)).alpha, a2t: chooseAlpha(grid, (a) => fusedMetrics(val.a2t, a)).alpha };
-  const t = await rerankData(ctx, await embedSplit(ctx, test), k);
+  const t = await rerankData(ctx, judge, await embedSplit(ctx, test), k);
   const both = (x: { t2a: DirectionData; a2t: DirectionData }, a: number): BothDirections => ({ t2a: fusedMetrics(x.t2a, a), a2t: fusedMetrics(x.a2t, a) });
   const sweepAlphas = [...new Set([...grid, JUDGE_ALONE_ALPHA])].sort((a, b) => a - b);
   return {
@@ -127,9 +130,9 @@ export type JudgePairs = Record<'short' | 'long', { t2a: PairAccuracy; a2t: Pair
  * granularity — once with the short captions, once with the long descriptions. On the training clips against
  * held-out ones it tells a judge that memorised its clips from one that learnt the task; beside the embeddings'
  * accuracy on the same pairs, whether the judge can add anything to them; and short against long, whether it reads
- * the kind of text instead of the match.
+ * the kind of text instead of the match. `ctx` embeds (and mines), `judge` says yes or no.
  */
-export async function judgePairAccuracy(ctx: RunContext, clips: readonly CorpusClip[], rule: RerankNegatives): Promise<JudgePairs> {
+export async function judgePairAccuracy(ctx: RunContext, judge: RunContext, clips: readonly CorpusClip[], rule: RerankNegatives): Promise<JudgePairs> {
   const d = ctx.model.arch.hiddenSize;
   const n = clips.length;
   const e = await embedSplit(ctx, clips);
@@ -150,7 +153,7 @@ export async function judgePairAccuracy(ctx: RunContext, clips: readonly CorpusC
         rerankSequence(ctx.prompts, 'a2t', clips[negative[i]!]!.captions[g], own),
       );
     }
-    const pYes = await yesProbabilities(ctx, sequences);
+    const pYes = await yesProbabilities(judge, sequences);
     const wins = { t2a: { judge: 0, embeddings: 0 }, a2t: { judge: 0, embeddings: 0 } };
     for (let i = 0; i < n; i++) {
       const j = negative[i]!;

@@ -22,6 +22,7 @@ import { writeTrainingPlots } from './plots.js';
 import { initEmbeddingFromWordVectors } from './word-init.js';
 import {
   CAPTION_DRAWS,
+  RERANK_JUDGES,
   RERANK_NEGATIVES,
   RERANK_PAIR_SHARES,
   stageTiming,
@@ -30,6 +31,7 @@ import {
   trainText,
   type CaptionDraw,
   type HybridNceSettings,
+  type RerankJudge,
   type RerankPairing,
   type RunContext,
   type StageSettings,
@@ -65,9 +67,10 @@ export interface RunConfig {
   /**
    * `clips`: the training clips the re-ranker learns from (drawn by the seed), among which its hard negatives are
    * mined; `negatives`: how (RerankNegatives); `negativePool`: among how many of a clip's best its negative is drawn
-   * (1: always the hardest); `pairShare`: what an item's yes and no pairs share (RerankPairShare).
+   * (1: always the hardest); `pairShare`: what an item's yes and no pairs share (RerankPairShare); `judge`: whose
+   * weights learn to judge (RerankJudge).
    */
-  rerank: Omit<StageSettings, 'seed'> & { clips: number } & RerankPairing;
+  rerank: Omit<StageSettings, 'seed'> & { clips: number; judge: RerankJudge } & RerankPairing;
   eval: { rerankK: number; alphaGrid: number[]; maxClips: number; validationClips: number };
 }
 
@@ -93,7 +96,7 @@ export function defaultRunConfig(manifest: string): RunConfig {
     microBatch: 64,
     text: { ...stage(300, 64, 3e-4), tau: 0.05, audiocaps: '', nli: '' },
     retrieval: { ...stage(2000, 64, 3e-4), tau: 0.05, alpha: 1, lambda: 0.2, beta: 0.1, direction: 'a2t', detachWeights: false, captions: 'multi' },
-    rerank: { ...stage(300, 32, 1e-4), clips: 4000, negatives: 'other-tag', negativePool: 1, pairShare: 'query' },
+    rerank: { ...stage(300, 32, 1e-4), clips: 4000, negatives: 'other-tag', negativePool: 1, pairShare: 'query', judge: 'shared' },
     eval: { rerankK: 10, alphaGrid: [0, 0.05, 0.1, 0.2, 0.5, 1], maxClips: 500, validationClips: 200 },
   };
 }
@@ -113,6 +116,8 @@ const PRESETS = { tiny: TINY_ARCH, mini: MINI_ARCH, small: SMALL_ARCH };
 export interface RunResult {
   runDir: string;
   modelDir: string;
+  /** With `rerank.judge: own`, the judge's model directory (the embedding model is `modelDir`). */
+  judgeModelDir?: string;
   test: BothDirections;
   zeroShot?: BothDirections;
   rerank?: RerankEvaluation;
@@ -204,6 +209,9 @@ export async function runTraining(config: RunConfig, runDir: string, { onStageSt
   if (config.rerank.pairShare !== undefined && !RERANK_PAIR_SHARES.includes(config.rerank.pairShare)) {
     throw new RangeError(`rerank.pairShare must be one of ${RERANK_PAIR_SHARES.join(', ')}, got ${JSON.stringify(config.rerank.pairShare)}`);
   }
+  if (config.rerank.judge !== undefined && !RERANK_JUDGES.includes(config.rerank.judge)) {
+    throw new RangeError(`rerank.judge must be one of ${RERANK_JUDGES.join(', ')}, got ${JSON.stringify(config.rerank.judge)}`);
+  }
   await mkdir(runDir, { recursive: true });
   await writeFile(join(runDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   const train = sampleFraction(await loadCorpus(config.manifest, 'train'), config.trainFraction, `${config.seed}/train-fraction`);
@@ -239,6 +247,7 @@ export async function runTraining(config: RunConfig, runDir: string, { onStageSt
     initEmbeddingFromWordVectors(weights.embed, arch.hiddenSize, new Map(Object.entries(vocab)), defaultWordVectors(), config.seed);
   }
   const model = TrainableModel.fromWeights(arch, weights, config.threads);
+  let judgeModel: TrainableModel | undefined;
   try {
     const ctx: RunContext = {
       model,
@@ -283,25 +292,39 @@ export async function runTraining(config: RunConfig, runDir: string, { onStageSt
     if (unseen.length >= 2) result.zeroShot = await evaluateSplit(ctx, unseen);
     if (config.rerank.steps > 0) {
       // Mining scores every pair of the clips the stage uses: a seeded subset keeps that quadratic cost bounded.
-      // Runs written before these were settings mined other-tag negatives, the hardest only, paired with the same query.
-      const { clips: rerankClips, negatives = 'other-tag', negativePool = 1, pairShare = 'query', ...rerankStage } = config.rerank;
+      // Runs written before these were settings mined other-tag negatives, the hardest only, paired with the same
+      // query, and judged with the embedding model's weights.
+      const { clips: rerankClips, negatives = 'other-tag', negativePool = 1, pairShare = 'query', judge = 'shared', ...rerankStage } = config.rerank;
       const rerankTrain = sampleFraction(train, Math.min(1, rerankClips / train.length), `${seed}/rerank-clips`);
       const nce = { tau, alpha, lambda, beta, direction, detachWeights };
-      losses.rerank = (await trainRerank(ctx, join(runDir, 'rerank'), rerankTrain, { ...rerankStage, seed }, nce, { negatives, negativePool, pairShare }, captions)).finalLoss;
+      let judgeCtx = ctx;
+      if (judge === 'own') {
+        judgeModel = TrainableModel.fromWeights(arch, model.weights(), config.threads);
+        // The embedding model's recall does not move while the judge learns: nothing to validate.
+        const { validate: _validate, ...shared } = ctx;
+        judgeCtx = { ...shared, model: judgeModel };
+      }
+      const stage = { ...rerankStage, seed };
+      losses.rerank = (await trainRerank(judgeCtx, join(runDir, 'rerank'), rerankTrain, stage, judge === 'own' ? undefined : nce, { negatives, negativePool, pairShare }, captions)).finalLoss;
       await timeStage('rerank', rerankTrain.length);
       await writeTrainingPlots(runDir);
-      result.rerank = await evaluateWithRerank(ctx, validation, test, config.eval.rerankK, config.eval.alphaGrid);
+      result.rerank = await evaluateWithRerank(ctx, judgeCtx, validation, test, config.eval.rerankK, config.eval.alphaGrid);
       result.judgePairs = {
-        train: await judgePairAccuracy(ctx, subsample(rerankTrain, config.eval.maxClips), negatives),
-        test: await judgePairAccuracy(ctx, test, negatives),
+        train: await judgePairAccuracy(ctx, judgeCtx, subsample(rerankTrain, config.eval.maxClips), negatives),
+        test: await judgePairAccuracy(ctx, judgeCtx, test, negatives),
       };
       modelConfig.rerank = { alphaT2A: result.rerank.alpha.t2a, alphaA2T: result.rerank.alpha.a2t };
+      if (judgeModel) {
+        result.judgeModelDir = join(runDir, 'judge-model');
+        await judgeModel.export(result.judgeModelDir, { config: modelConfig, ...tokenizerFiles });
+      }
     }
     await model.export(result.modelDir, { config: modelConfig, ...tokenizerFiles });
     await writeFile(join(runDir, 'metrics.json'), `${JSON.stringify(result, null, 2)}\n`);
     return result;
   } finally {
     model.close();
+    judgeModel?.close();
   }
 }
 
@@ -311,7 +334,8 @@ export type StageName = (typeof STAGES)[number];
 /**
  * Exports the weights of a run's latest checkpoint (the last stage that has one, finished or not) as a model
  * directory, with the re-ranking α of its metrics.json when the run got that far. For a run still in progress or
- * killed; a finished run has exported <run>/model already.
+ * killed; a finished run has exported <run>/model already. With `rerank.judge: own` the re-ranker's checkpoint is
+ * the judge's, so the embedding model is the retrieval stage's.
  */
 export async function exportRun(runDir: string, outDir: string): Promise<{ stage: StageName; step: number }> {
   const read = async (name: string) => {
@@ -330,7 +354,8 @@ export async function exportRun(runDir: string, outDir: string): Promise<{ stage
   if (metrics?.rerank) modelConfig.rerank = { alphaT2A: metrics.rerank.alpha.t2a, alphaA2T: metrics.rerank.alpha.a2t };
   const model = TrainableModel.create(arch, config.model.nMels, { threads: config.threads });
   try {
-    for (const stage of [...STAGES].reverse()) {
+    const stages = config.rerank.judge === 'own' ? STAGES.filter((s) => s !== 'rerank') : [...STAGES];
+    for (const stage of stages.reverse()) {
       const checkpoint = join(runDir, stage, 'checkpoint');
       const state = await readCheckpointState(checkpoint).catch(() => undefined);
       if (!state) continue;

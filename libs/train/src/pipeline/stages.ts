@@ -270,6 +270,14 @@ export type RerankNegatives = (typeof RERANK_NEGATIVES)[number];
 export const RERANK_PAIR_SHARES = ['query', 'candidate'] as const;
 export type RerankPairShare = (typeof RERANK_PAIR_SHARES)[number];
 
+/**
+ * Whose weights learn to judge: `shared`, the embedding model's own (DESIGN.md §2: one backbone, the contrastive loss
+ * kept beside the yes/no loss); `own`, a copy of the stage-2 model that learns yes/no only, the embedding model left
+ * as stage 2 made it — a judge with capacity of its own, as when the judge is a separate fine-tune.
+ */
+export const RERANK_JUDGES = ['shared', 'own'] as const;
+export type RerankJudge = (typeof RERANK_JUDGES)[number];
+
 /** `negativePool`: each item's hard negative is drawn afresh every time from the clip's this many best. */
 export interface RerankPairing {
   negatives: RerankNegatives;
@@ -345,11 +353,11 @@ export function hardNegatives(clips: readonly CorpusClip[], scores: Float32Array
 
 /**
  * The re-ranker: per clip a yes and a no example (judgeExamples: the no pairs the query with a hard negative's
- * candidate, or the candidate with a hard negative's query), direction drawn 50/50. The
- * contrastive loss of stage 2 runs beside it on the same clips, so that one model keeps both its embeddings and its
- * yes/no head (aurola-mini is one model directory for both).
+ * candidate, or the candidate with a hard negative's query), direction drawn 50/50. With `nce`, the contrastive
+ * loss of stage 2 runs beside it on the same clips, so that one model keeps both its embeddings and its yes/no head
+ * (aurola-mini is one model directory for both); without, ctx.model is a judge of its own and learns yes/no only.
  */
-export async function trainRerank(ctx: RunContext, dir: string, clips: readonly CorpusClip[], settings: StageSettings, nce: HybridNceSettings, pairing: RerankPairing, draw: CaptionDraw) {
+export async function trainRerank(ctx: RunContext, dir: string, clips: readonly CorpusClip[], settings: StageSettings, nce: HybridNceSettings | undefined, pairing: RerankPairing, draw: CaptionDraw) {
   // Mined once with the model the stage starts from, and kept, so that a resumed stage uses the same negatives.
   let negatives: number[][] | undefined;
   const minedFile = join(dir, 'negatives.json');
@@ -390,6 +398,7 @@ export async function trainRerank(ctx: RunContext, dir: string, clips: readonly 
         }
       }
       const yesNo = await yesNoStep(ctx.model, sequences, answers, { yes: ctx.yes, no: ctx.no }, { padId: ctx.padId, microBatch: ctx.microBatch });
+      if (!nce) return { loss: yesNo, batch: { yesNoLoss: yesNo } };
       const contrastive = await clipCaptionStep(ctx, clips, batch, rng, nce, draw);
       // The judge's part of the loss on its own (ln 2 ≈ 0.693 is a judge that cannot tell yes from no).
       return { loss: yesNo + contrastive.loss, batch: { ...contrastive.batch, yesNoLoss: yesNo } };
