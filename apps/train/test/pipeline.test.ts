@@ -204,8 +204,9 @@ describe('the whole pipeline in miniature', () => {
     // The embedding model did not move: the same test figures after the judge's stage as before it.
     expect(result.rerank!.test.plain).toEqual(result.test);
 
-    // The model directory is the stage-2 model, as `export` makes it from the run; the judge's directory is another
-    // model, trained further.
+    // The model directory embeds as the stage-2 model, as `export` makes it from the run; the judge inside it is
+    // another model, trained further, and the one the runtime asks for p(Yes).
+    expect(result.judgeModelDir).toBe(join(result.modelDir, 'judge'));
     const exported = join(root, 'own-judge-export');
     expect(await exportCommand(['--run', run, '--out', exported])).toBe(0);
     const embed = (dir: string) => embedTexts(dir, ['a bell rings', 'a low hum']);
@@ -213,6 +214,18 @@ describe('the whole pipeline in miniature', () => {
     expect(await embed(exported)).toEqual(model);
     const judge = await embed(result.judgeModelDir!);
     expect(Math.max(...judge.map((x, i) => Math.abs(x - model[i]!)))).toBeGreaterThan(1e-3);
+    const pair = { text: 'a bell rings', audio: Float32Array.from({ length: 8000 }, (_, i) => 0.3 * Math.sin(i / 3)) };
+    const pYes = async (dir: string) => {
+      const backbone = await OnnxMllmBackbone.load(dir, { threads: 1 });
+      try {
+        return (await backbone.scorePairs([pair], 't2a'))[0];
+      } finally {
+        await backbone.close();
+      }
+    };
+    const judgeSays = await pYes(result.judgeModelDir!);
+    expect(await pYes(result.modelDir)).toBe(judgeSays);
+    expect(await pYes(exported)).toBe(judgeSays);
   });
 
   it('refuses an unknown kind of judge', async () => {

@@ -66,4 +66,9 @@ export interface ModelConfig {
   prompts?: Partial<PromptWording>;
   /** Re-ranking fusion weights s' = s + α · p_yes per query direction, set on validation by the training app. */
   rerank?: { alphaT2A: number; alphaA2T: number };
+  /**
+   * A model directory inside this one (a relative path, `judge` as the training app writes it) whose weights say
+   * yes or no: a judge trained apart from the embedding model (`rerank.judge: own`). Absent: this model judges.
+   */
+  judge?: string;
 }

@@ -3,7 +3,7 @@
 // from the message alone.
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, normalize, resolve, sep } from 'node:path';
 
 import { parseLogMelConfig } from '@aurola/audio';
 import { promptWording, type PromptWording } from '@aurola/text';
@@ -173,6 +173,14 @@ export function parseModelConfig(json: unknown, dir: string): ModelConfig {
       return v as number;
     };
     config.rerank = { alphaT2A: alpha('alphaT2A'), alphaA2T: alpha('alphaA2T') };
+  }
+  if ((json as Json).judge !== undefined) {
+    const judge = r.string('judge');
+    // Inside the directory, so that a copied model directory takes its judge with it.
+    if (isAbsolute(judge) || normalize(judge).split(sep).some((part) => part === '..' || part === '.')) {
+      r.fail('judge', `must be a directory inside the model directory, got ${JSON.stringify(judge)}`);
+    }
+    config.judge = judge;
   }
   return config;
 }

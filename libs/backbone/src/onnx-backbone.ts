@@ -71,6 +71,8 @@ export class OnnxMllmBackbone implements Backbone {
     private readonly maxBatch: number,
     private readonly maxBatchTokens: number,
     fingerprint: string,
+    /** config.json `judge`: the model that answers scorePairs, loaded with this one. */
+    private readonly judge?: OnnxMllmBackbone,
   ) {
     this.name = config.name;
     this.id = `${config.name}@${fingerprint}`;
@@ -127,6 +129,14 @@ export class OnnxMllmBackbone implements Backbone {
       return session;
     };
     const sessions = { audioEncoder: await open('audioEncoder'), embedTokens: await open('embedTokens'), decoder: await open('decoder') };
+    let judge: OnnxMllmBackbone | undefined;
+    if (config.judge !== undefined) {
+      judge = await OnnxMllmBackbone.load(join(root, config.judge), opts);
+      if (judge.judge) {
+        await judge.close();
+        throw new ModelDirectoryError(root, `the judge ${config.judge} names a judge of its own; a judge answers for itself`);
+      }
+    }
     const backbone = new OnnxMllmBackbone(
       root,
       config,
@@ -137,6 +147,7 @@ export class OnnxMllmBackbone implements Backbone {
       checkPositiveInt('opts.maxBatch', opts.maxBatch ?? 32),
       checkPositiveInt('opts.maxBatchTokens', opts.maxBatchTokens ?? 8192),
       await modelFingerprint(root),
+      judge,
     );
     // The graphs must produce what config.json says: a hidden size mismatch would otherwise surface as garbage.
     const probe = await backbone.embedIds(padBatch([[tokens.yes]], tokenizer.padId));
@@ -170,6 +181,7 @@ export class OnnxMllmBackbone implements Backbone {
 
   async scorePairs(pairs: readonly ScorePair[], direction: RerankDirection): Promise<Float32Array> {
     this.checkOpen();
+    if (this.judge) return this.judge.scorePairs(pairs, direction);
     if (direction !== 't2a' && direction !== 'a2t') throw new TypeError(`direction must be 't2a' or 'a2t', got ${show(direction)}`);
     if (!Array.isArray(pairs)) throw new TypeError(`pairs must be an array of { text, audio }, got ${show(pairs)}`);
     pairs.forEach((p, i) => {
@@ -188,7 +200,7 @@ export class OnnxMllmBackbone implements Backbone {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all(Object.values(this.sessions).map((s) => s.release()));
+    await Promise.all([...Object.values(this.sessions).map((s) => s.release()), this.judge?.close()]);
   }
 
   private checkOpen(): void {

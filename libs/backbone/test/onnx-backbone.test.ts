@@ -245,6 +245,47 @@ describe('the model id', () => {
   });
 });
 
+describe('a model directory with a judge of its own (config.json judge)', () => {
+  it('embeds with its own weights and scores pairs with the judge\'s, matching the reference of each', async () => {
+    const withJudge = join(root, 'with-judge');
+    const judgeFiles = randomModel({ seed: 1 + Math.floor(Math.random() * 1e6), words: WORDS, hiddenSize: 24, numHeads: 3 });
+    await writeModelDirectory(join(withJudge, 'judge'), judgeFiles);
+    await writeModelDirectory(withJudge, { ...model, config: { ...model.config, judge: 'judge' } });
+    const both = await OnnxMllmBackbone.load(withJudge, { threads: 1 });
+    try {
+      const text = randomSentence();
+      expect(Array.from((await both.embedText([text])).data)).toEqual(Array.from((await backbone.embedText([text])).data));
+      const pair = { text, audio: randomClip(0.7) };
+      const audio = referenceAudio(pair.audio, judgeFiles);
+      const prompt = prompts.rerank('t2a', pair.text);
+      const ids = expand(prompt.ids, prompt.audioPosition!, audio.count, prompt.ids[prompt.audioPosition!]!);
+      const { logits } = referenceAt(ids, ids.length - 1, { at: prompt.audioPosition!, rows: audio.rows, count: audio.count }, judgeFiles);
+      const p = 1 / (1 + Math.exp(logits[both['noToken']]! - logits[both['yesToken']]!));
+      const [got] = await both.scorePairs([pair], 't2a');
+      expect(Math.abs(got! - p)).toBeLessThan(1e-4);
+      expect(Math.abs(got! - (await backbone.scorePairs([pair], 't2a'))[0]!)).toBeGreaterThan(1e-6);
+    } finally {
+      await both.close();
+    }
+  });
+
+  it('refuses a judge outside the directory, a missing one, and a judge with a judge', async () => {
+    const load = (d: string) => OnnxMllmBackbone.load(d).then((b) => b.close(), (e: unknown) => e as Error);
+    const named = async (name: string, judge: string) => {
+      const d = join(root, name);
+      await writeModelDirectory(d, { ...model, config: { ...model.config, judge } });
+      return d;
+    };
+    await expect(named('judge-up', '../model')).rejects.toThrow(/judge must be a directory inside the model directory, got "\.\.\/model"/);
+    await expect(named('judge-abs', dir)).rejects.toThrow(/judge must be a directory inside the model directory/);
+    expect(((await load(await named('judge-missing', 'judge'))) as Error).message).toMatch(/judge.*config\.json is missing/);
+    const nested = await named('judge-nested', 'judge');
+    await writeModelDirectory(join(nested, 'judge'), { ...model, config: { ...model.config, judge: 'inner' } });
+    await writeModelDirectory(join(nested, 'judge', 'inner'), model);
+    expect(((await load(nested)) as Error).message).toMatch(/the judge judge names a judge of its own/);
+  });
+});
+
 describe('a directory that breaks the contract', () => {
   const broken = async (name: string, change: (d: string) => void) => {
     const d = join(root, name);

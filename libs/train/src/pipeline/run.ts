@@ -116,7 +116,7 @@ const PRESETS = { tiny: TINY_ARCH, mini: MINI_ARCH, small: SMALL_ARCH };
 export interface RunResult {
   runDir: string;
   modelDir: string;
-  /** With `rerank.judge: own`, the judge's model directory (the embedding model is `modelDir`). */
+  /** With `rerank.judge: own`, the judge's model directory: `judge` inside `modelDir`, named by its config.json. */
   judgeModelDir?: string;
   test: BothDirections;
   zeroShot?: BothDirections;
@@ -314,11 +314,8 @@ export async function runTraining(config: RunConfig, runDir: string, { onStageSt
         test: await judgePairAccuracy(ctx, judgeCtx, test, negatives),
       };
       modelConfig.rerank = { alphaT2A: result.rerank.alpha.t2a, alphaA2T: result.rerank.alpha.a2t };
-      if (judgeModel) {
-        result.judgeModelDir = join(runDir, 'judge-model');
-        await judgeModel.export(result.judgeModelDir, { config: modelConfig, ...tokenizerFiles });
-      }
     }
+    if (judgeModel) result.judgeModelDir = await exportJudge(judgeModel, result.modelDir, modelConfig, tokenizerFiles);
     await model.export(result.modelDir, { config: modelConfig, ...tokenizerFiles });
     await writeFile(join(runDir, 'metrics.json'), `${JSON.stringify(result, null, 2)}\n`);
     return result;
@@ -327,6 +324,19 @@ export async function runTraining(config: RunConfig, runDir: string, { onStageSt
     judgeModel?.close();
   }
 }
+
+/**
+ * Writes a judge of its own into `<modelDir>/judge` and names it in `config` (which the model directory is then
+ * written with), so that the runtime loads both from the one directory. Returns the judge's directory.
+ */
+async function exportJudge(judge: TrainableModel, modelDir: string, config: ModelConfig, tokenizerFiles: { tokenizerJson: object; tokenizerConfig: object }): Promise<string> {
+  const dir = join(modelDir, JUDGE_DIR);
+  await judge.export(dir, { config: { ...config, judge: undefined }, ...tokenizerFiles });
+  config.judge = JUDGE_DIR;
+  return dir;
+}
+
+const JUDGE_DIR = 'judge';
 
 export const STAGES = ['text', 'retrieval', 'rerank'] as const;
 export type StageName = (typeof STAGES)[number];
@@ -353,19 +363,32 @@ export async function exportRun(runDir: string, outDir: string): Promise<{ stage
   const metrics = (await read('metrics.json').catch(() => undefined)) as RunResult | undefined;
   if (metrics?.rerank) modelConfig.rerank = { alphaT2A: metrics.rerank.alpha.t2a, alphaA2T: metrics.rerank.alpha.a2t };
   const model = TrainableModel.create(arch, config.model.nMels, { threads: config.threads });
-  try {
-    const stages = config.rerank.judge === 'own' ? STAGES.filter((s) => s !== 'rerank') : [...STAGES];
-    for (const stage of stages.reverse()) {
+  // The latest of `stages` with a checkpoint, loaded into `into`; undefined when none has one yet.
+  const loadLatest = async (stages: readonly StageName[], into: TrainableModel) => {
+    for (const stage of [...stages].reverse()) {
       const checkpoint = join(runDir, stage, 'checkpoint');
       const state = await readCheckpointState(checkpoint).catch(() => undefined);
       if (!state) continue;
       const settings = config[stage];
-      await loadCheckpoint(checkpoint, model, new AdamW(model, { schedule: { lr: settings.lr, warmupSteps: settings.warmupSteps, totalSteps: settings.steps } }));
-      await model.export(outDir, { config: modelConfig, ...tokenizerFiles });
+      await loadCheckpoint(checkpoint, into, new AdamW(into, { schedule: { lr: settings.lr, warmupSteps: settings.warmupSteps, totalSteps: settings.steps } }));
       return { stage, step: state.step };
+    }
+    return undefined;
+  };
+  const judge = config.rerank.judge === 'own' ? TrainableModel.create(arch, config.model.nMels, { threads: config.threads }) : undefined;
+  try {
+    const judged = judge ? await loadLatest(['rerank'], judge) : undefined;
+    // A judge of its own holds the re-ranker's checkpoint; the embedding model is then the stage before's.
+    const embedder = await loadLatest(judged ? ['text', 'retrieval'] : STAGES, model);
+    const latest = judged ?? embedder;
+    if (latest) {
+      if (judged) await exportJudge(judge!, outDir, modelConfig, tokenizerFiles);
+      await model.export(outDir, { config: modelConfig, ...tokenizerFiles });
+      return latest;
     }
   } finally {
     model.close();
+    judge?.close();
   }
   throw new Error(`${runDir} has no checkpoint yet (none in ${STAGES.map((s) => `${s}/checkpoint`).join(', ')})`);
 }
