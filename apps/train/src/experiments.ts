@@ -82,6 +82,11 @@ export const EXPERIMENT_ROWS: readonly ExperimentRow[] = [
     what: 'the rerankCand row with a judge of its own: a copy of the stage-2 model learns yes/no only, the embeddings stay as stage 2 left them',
     apply: (c) => (reranker(c), (c.rerank.pairShare = 'candidate'), (c.rerank.judge = 'own')),
   },
+  {
+    name: 'rerankOwnQuery',
+    what: 'the rerank row with a judge of its own: yes and no share the query, as the candidates of one query do when re-ranked',
+    apply: (c) => (reranker(c), (c.rerank.judge = 'own')),
+  },
   { name: 'data10', what: 'Hybrid-NCE + stage 1, 10 % of the training clips', apply: (c) => (hybrid(c), stage1(c), (c.trainFraction = 0.1)) },
   { name: 'data30', what: 'Hybrid-NCE + stage 1, 30 % of the training clips', apply: (c) => (hybrid(c), stage1(c), (c.trainFraction = 0.3)) },
   { name: 'wordvec', what: 'Hybrid-NCE + stage 1, word embeddings from projected word vectors', apply: (c) => (hybrid(c), stage1(c), (c.model.wordVectors = true)) },

@@ -60,6 +60,7 @@ describe('experiment rows', () => {
     expect(row('rerankCand')).toEqual({ ...row('rerank'), rerank: { ...row('rerank').rerank, pairShare: 'candidate' } });
     expect(row('rerank').rerank.judge).toBe('shared');
     expect(row('rerankOwn')).toEqual({ ...row('rerankCand'), rerank: { ...row('rerankCand').rerank, judge: 'own' } });
+    expect(row('rerankOwnQuery')).toEqual({ ...row('rerank'), rerank: { ...row('rerank').rerank, judge: 'own' } });
     expect(row('data10').trainFraction).toBe(0.1);
     expect(row('mini').model.preset).toBe('mini');
     // Model scaling: mini and small differ only in the preset.
