@@ -131,9 +131,12 @@ export class OnnxMllmBackbone implements Backbone {
     const sessions = { audioEncoder: await open('audioEncoder'), embedTokens: await open('embedTokens'), decoder: await open('decoder') };
     let judge: OnnxMllmBackbone | undefined;
     if (config.judge !== undefined) {
-      judge = await OnnxMllmBackbone.load(join(root, config.judge), opts);
+      judge = await OnnxMllmBackbone.load(join(root, config.judge), opts).catch(async (error: unknown) => {
+        await Promise.all(Object.values(sessions).map((s) => s.release()));
+        throw error;
+      });
       if (judge.judge) {
-        await judge.close();
+        await Promise.all([judge.close(), ...Object.values(sessions).map((s) => s.release())]);
         throw new ModelDirectoryError(root, `the judge ${config.judge} names a judge of its own; a judge answers for itself`);
       }
     }
