@@ -26,7 +26,10 @@ export function experimentBase(manifest: string, seed: number): RunConfig {
 export interface ExperimentRow {
   name: string;
   what: string;
-  apply(config: RunConfig): void;
+  /** A row whose run of the same seed this row's runs start from: it must have finished first. */
+  after?: string;
+  /** Changes the base config; `runDirOf(row)` is that row's run folder of the same seed. */
+  apply(config: RunConfig, runDirOf: (row: string) => string): void;
 }
 
 const hybrid = (c: RunConfig) => Object.assign(c.retrieval, { lambda: 0.2, beta: 0.1 });
@@ -86,6 +89,12 @@ export const EXPERIMENT_ROWS: readonly ExperimentRow[] = [
     name: 'rerankOwnQuery',
     what: 'the rerank row with a judge of its own: yes and no share the query, as the candidates of one query do when re-ranked',
     apply: (c) => (reranker(c), (c.rerank.judge = 'own')),
+  },
+  {
+    name: 'rerankMiniJudge',
+    what: "the rerankOwnQuery row with a judge four times wider and three times deeper: the miniLr run of the same seed, learning yes/no on the tiny embedder's mined negatives",
+    after: 'miniLr',
+    apply: (c, runDirOf) => (reranker(c), (c.rerank.judge = 'own'), (c.rerank.judgeFrom = runDirOf('miniLr'))),
   },
   { name: 'data10', what: 'Hybrid-NCE + stage 1, 10 % of the training clips', apply: (c) => (hybrid(c), stage1(c), (c.trainFraction = 0.1)) },
   { name: 'data30', what: 'Hybrid-NCE + stage 1, 30 % of the training clips', apply: (c) => (hybrid(c), stage1(c), (c.trainFraction = 0.3)) },
@@ -242,8 +251,13 @@ export async function experimentsCommand(args: string[]): Promise<number> {
         continue;
       }
       if (!result) {
+        const out = values.out;
+        const runDirOf = (name: string) => join(out, `${name}-seed${seed}`);
+        if (row.after && !(await finishedResult(runDirOf(row.after)))) {
+          throw new Error(`${run} starts from ${row.after}-seed${seed}, which has not finished under ${out}: run --rows ${row.after} first`);
+        }
         const config = experimentBase(values.manifest!, seed);
-        row.apply(config);
+        row.apply(config, runDirOf);
         config.threads = threads;
         features ??= featureCacheFor(config);
         result = await runTraining(config, runDir, { ...stageProgress(config, `${row.name} seed ${seed} `), features });

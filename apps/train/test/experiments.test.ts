@@ -15,7 +15,7 @@ describe('experiment rows', () => {
   it('change only what their names say', () => {
     const row = (name: string) => {
       const config = experimentBase('m.jsonl', 1);
-      EXPERIMENT_ROWS.find((r) => r.name === name)!.apply(config);
+      EXPERIMENT_ROWS.find((r) => r.name === name)!.apply(config, (other) => `runs/${other}-seed1`);
       return config;
     };
     const base = experimentBase('m.jsonl', 1);
@@ -61,6 +61,8 @@ describe('experiment rows', () => {
     expect(row('rerank').rerank.judge).toBe('shared');
     expect(row('rerankOwn')).toEqual({ ...row('rerankCand'), rerank: { ...row('rerankCand').rerank, judge: 'own' } });
     expect(row('rerankOwnQuery')).toEqual({ ...row('rerank'), rerank: { ...row('rerank').rerank, judge: 'own' } });
+    expect(row('rerankMiniJudge')).toEqual({ ...row('rerankOwnQuery'), rerank: { ...row('rerankOwnQuery').rerank, judgeFrom: 'runs/miniLr-seed1' } });
+    expect(EXPERIMENT_ROWS.find((r) => r.name === 'rerankMiniJudge')!.after).toBe('miniLr');
     expect(row('data10').trainFraction).toBe(0.1);
     expect(row('mini').model.preset).toBe('mini');
     // Model scaling: mini and small differ only in the preset.
@@ -147,5 +149,14 @@ describe('experiments --report', () => {
     expect(await experimentsCommand(['--report'])).toBe(2);
     expect(await experimentsCommand(['--out', dir])).toBe(2);
     expect(io.err()).toContain('usage: aurola-train experiments');
+  });
+
+  it('refuses a row whose base run has not finished, before training anything', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'aurola-after-'));
+    dirs.push(dir);
+    await expect(experimentsCommand(['--manifest', join(dir, 'none.jsonl'), '--out', dir, '--rows', 'rerankMiniJudge', '--seeds', '2'])).rejects.toThrow(
+      /rerankMiniJudge-seed2 starts from miniLr-seed2, which has not finished under .*: run --rows miniLr first/,
+    );
+    expect(existsSync(join(dir, 'rerankMiniJudge-seed2'))).toBe(false);
   });
 });

@@ -228,6 +228,66 @@ describe('the whole pipeline in miniature', () => {
     expect(await pYes(exported)).toBe(judgeSays);
   });
 
+  it('starts a judge from another run of another architecture, its negatives mined by the embedding model', async () => {
+    const first = join(root, 'run');
+    const firstConfig = JSON.parse(readFileSync(join(first, 'config.json'), 'utf8'));
+    // The other run: the same vocabulary and prompts, audio at half the token rate (another encoder), stage 2 only.
+    const source = join(root, 'judge-source');
+    const sourceConfig = structuredClone(firstConfig);
+    sourceConfig.model.audioStrides = [2, 2, 2];
+    sourceConfig.text.steps = 0;
+    sourceConfig.retrieval = { ...sourceConfig.retrieval, steps: 10, validateEvery: 0 };
+    sourceConfig.rerank.steps = 0;
+    const sourceResult = await runTraining(sourceConfig, source);
+
+    // The first run's stages 1 and 2 embed; the judge starts from the other run and, at a learning rate far too small
+    // to move a float32 weight, stays it.
+    const run = join(root, 'run-judge-from');
+    mkdirSync(run);
+    for (const part of ['text', 'retrieval', 'tokenizer-files.json']) cpSync(join(first, part), join(run, part), { recursive: true });
+    const config = structuredClone(firstConfig);
+    config.rerank = { ...config.rerank, judge: 'own', judgeFrom: source, lr: 1e-30 };
+    const result = await runTraining(config, run);
+
+    expect(result.rerank!.test.plain).toEqual(result.test);
+    const judgeConfig = JSON.parse(readFileSync(join(result.judgeModelDir!, 'config.json'), 'utf8'));
+    const modelConfig = JSON.parse(readFileSync(join(result.modelDir, 'config.json'), 'utf8'));
+    expect(judgeConfig.decoder).toEqual(JSON.parse(readFileSync(join(sourceResult.modelDir, 'config.json'), 'utf8')).decoder);
+    expect(judgeConfig.decoder.audioConvs).not.toEqual(modelConfig.decoder.audioConvs);
+    const pair = { text: 'a low hum', audio: Float32Array.from({ length: 12000 }, (_, i) => 0.3 * Math.sin(i / 20)) };
+    const pYes = async (dir: string) => {
+      const backbone = await OnnxMllmBackbone.load(dir, { threads: 1 });
+      try {
+        return (await backbone.scorePairs([pair], 'a2t'))[0];
+      } finally {
+        await backbone.close();
+      }
+    };
+    const judgeSays = await pYes(sourceResult.modelDir);
+    expect(await pYes(result.modelDir)).toBeCloseTo(judgeSays, 6);
+    const exported = join(root, 'judge-from-export');
+    expect(await exportCommand(['--run', run, '--out', exported])).toBe(0);
+    expect(await pYes(exported)).toBeCloseTo(judgeSays, 6);
+    // …where the embedding model's own weights would say something else.
+    expect(Math.abs((await pYes(first + '/model')) - judgeSays)).toBeGreaterThan(1e-3);
+    // Mined by the first run's stage-2 model, as the judge of its own (a copy of that model) mined them above.
+    expect(readFileSync(join(run, 'rerank', 'negatives.json'), 'utf8')).toBe(readFileSync(join(root, 'run-own-judge', 'rerank', 'negatives.json'), 'utf8'));
+
+    // What cannot start a judge is refused before anything trains.
+    const refused = async (name: string, patch: (c: typeof config) => void, message: RegExp) => {
+      const c = structuredClone(firstConfig);
+      c.rerank = { ...c.rerank, judge: 'own', judgeFrom: source };
+      patch(c);
+      await expect(runTraining(c, join(root, name))).rejects.toThrow(message);
+      expect(existsSync(join(root, name, 'text'))).toBe(false);
+    };
+    await refused('judge-from-shared', (c) => (c.rerank.judge = 'shared'), /rerank\.judgeFrom starts a judge of its own: it needs rerank\.judge "own", got "shared"/);
+    await refused('judge-from-words', (c) => (c.model.maxWords = 50), /judge-source has other tokenizer files/);
+    await refused('judge-from-mels', (c) => (c.model.nMels = 32), /judge-source has other log-mel settings/);
+    await refused('judge-from-nothing', (c) => (c.rerank.judgeFrom = join(root, 'no-such-run')), /no-such-run is not a training run \(config\.json/);
+    await refused('judge-from-untrained', (c) => (c.rerank.judgeFrom = join(root, 'judge-from-words')), /judge-from-words has no stage-1 or stage-2 checkpoint/);
+  });
+
   it('refuses an unknown kind of judge', async () => {
     const bad = join(root, 'bad-judge.yaml');
     writeFileSync(bad, 'rerank:\n  judge: separate\n');

@@ -68,9 +68,11 @@ export interface RunConfig {
    * `clips`: the training clips the re-ranker learns from (drawn by the seed), among which its hard negatives are
    * mined; `negatives`: how (RerankNegatives); `negativePool`: among how many of a clip's best its negative is drawn
    * (1: always the hardest); `pairShare`: what an item's yes and no pairs share (RerankPairShare); `judge`: whose
-   * weights learn to judge (RerankJudge).
+   * weights learn to judge (RerankJudge); `judgeFrom` (with `judge: own`): a run folder whose last embedding-stage
+   * checkpoint starts the judge instead of this run's stage-2 model — a judge of another size, which must share this
+   * run's vocabulary, prompts and log-mel settings. '' for none.
    */
-  rerank: Omit<StageSettings, 'seed'> & { clips: number; judge: RerankJudge } & RerankPairing;
+  rerank: Omit<StageSettings, 'seed'> & { clips: number; judge: RerankJudge; judgeFrom: string } & RerankPairing;
   eval: { rerankK: number; alphaGrid: number[]; maxClips: number; validationClips: number };
 }
 
@@ -96,7 +98,7 @@ export function defaultRunConfig(manifest: string): RunConfig {
     microBatch: 64,
     text: { ...stage(300, 64, 3e-4), tau: 0.05, audiocaps: '', nli: '' },
     retrieval: { ...stage(2000, 64, 3e-4), tau: 0.05, alpha: 1, lambda: 0.2, beta: 0.1, direction: 'a2t', detachWeights: false, captions: 'multi' },
-    rerank: { ...stage(300, 32, 1e-4), clips: 4000, negatives: 'other-tag', negativePool: 1, pairShare: 'query', judge: 'shared' },
+    rerank: { ...stage(300, 32, 1e-4), clips: 4000, negatives: 'other-tag', negativePool: 1, pairShare: 'query', judge: 'shared', judgeFrom: '' },
     eval: { rerankK: 10, alphaGrid: [0, 0.05, 0.1, 0.2, 0.5, 1], maxClips: 500, validationClips: 200 },
   };
 }
@@ -212,6 +214,11 @@ export async function runTraining(config: RunConfig, runDir: string, { onStageSt
   if (config.rerank.judge !== undefined && !RERANK_JUDGES.includes(config.rerank.judge)) {
     throw new RangeError(`rerank.judge must be one of ${RERANK_JUDGES.join(', ')}, got ${JSON.stringify(config.rerank.judge)}`);
   }
+  // Runs written before `judgeFrom` was a setting started their judge from their own stage-2 model.
+  const judgeFrom = config.rerank.judgeFrom ?? '';
+  if (judgeFrom !== '' && config.rerank.judge !== 'own') {
+    throw new RangeError(`rerank.judgeFrom starts a judge of its own: it needs rerank.judge "own", got ${JSON.stringify(config.rerank.judge ?? 'shared')}`);
+  }
   await mkdir(runDir, { recursive: true });
   await writeFile(join(runDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   const train = sampleFraction(await loadCorpus(config.manifest, 'train'), config.trainFraction, `${config.seed}/train-fraction`);
@@ -246,6 +253,8 @@ export async function runTraining(config: RunConfig, runDir: string, { onStageSt
     const vocab = (tokenizerFiles.tokenizerJson as { model: { vocab: Record<string, number> } }).model.vocab;
     initEmbeddingFromWordVectors(weights.embed, arch.hiddenSize, new Map(Object.entries(vocab)), defaultWordVectors(), config.seed);
   }
+  // Checked before any training, so that a judge that cannot be started never costs the stages before it.
+  const judgeSource = judgeFrom === '' ? undefined : await readJudgeSource(judgeFrom, config, tokenizerFiles);
   const model = TrainableModel.fromWeights(arch, weights, config.threads);
   let judgeModel: TrainableModel | undefined;
   try {
@@ -299,13 +308,18 @@ export async function runTraining(config: RunConfig, runDir: string, { onStageSt
       const nce = { tau, alpha, lambda, beta, direction, detachWeights };
       let judgeCtx = ctx;
       if (judge === 'own') {
-        judgeModel = TrainableModel.fromWeights(arch, model.weights(), config.threads);
+        if (judgeSource) {
+          judgeModel = TrainableModel.create(judgeSource.arch, config.model.nMels, { threads: config.threads });
+          await loadLatestCheckpoint(judgeFrom, judgeSource.config, ['text', 'retrieval'], judgeModel);
+        } else {
+          judgeModel = TrainableModel.fromWeights(arch, model.weights(), config.threads);
+        }
         // The embedding model's recall does not move while the judge learns: nothing to validate.
         const { validate: _validate, ...shared } = ctx;
         judgeCtx = { ...shared, model: judgeModel };
       }
       const stage = { ...rerankStage, seed };
-      losses.rerank = (await trainRerank(judgeCtx, join(runDir, 'rerank'), rerankTrain, stage, judge === 'own' ? undefined : nce, { negatives, negativePool, pairShare }, captions)).finalLoss;
+      losses.rerank = (await trainRerank(judgeCtx, join(runDir, 'rerank'), rerankTrain, stage, judge === 'own' ? undefined : nce, { negatives, negativePool, pairShare }, captions, ctx)).finalLoss;
       await timeStage('rerank', rerankTrain.length);
       await writeTrainingPlots(runDir);
       result.rerank = await evaluateWithRerank(ctx, judgeCtx, validation, test, config.eval.rerankK, config.eval.alphaGrid);
@@ -315,7 +329,7 @@ export async function runTraining(config: RunConfig, runDir: string, { onStageSt
       };
       modelConfig.rerank = { alphaT2A: result.rerank.alpha.t2a, alphaA2T: result.rerank.alpha.a2t };
     }
-    if (judgeModel) result.judgeModelDir = await exportJudge(judgeModel, result.modelDir, modelConfig, tokenizerFiles);
+    if (judgeModel) result.judgeModelDir = await exportJudge(judgeModel, result.modelDir, judgeSource?.modelConfig ?? modelConfig, modelConfig, tokenizerFiles);
     await model.export(result.modelDir, { config: modelConfig, ...tokenizerFiles });
     await writeFile(join(runDir, 'metrics.json'), `${JSON.stringify(result, null, 2)}\n`);
     return result;
@@ -326,12 +340,19 @@ export async function runTraining(config: RunConfig, runDir: string, { onStageSt
 }
 
 /**
- * Writes a judge of its own into `<modelDir>/judge` and names it in `config` (which the model directory is then
- * written with), so that the runtime loads both from the one directory. Returns the judge's directory.
+ * Writes a judge of its own (of the model config `judgeConfig`) into `<modelDir>/judge` and names it in `config`
+ * (which the model directory is then written with), so that the runtime loads both from the one directory. Returns
+ * the judge's directory.
  */
-async function exportJudge(judge: TrainableModel, modelDir: string, config: ModelConfig, tokenizerFiles: { tokenizerJson: object; tokenizerConfig: object }): Promise<string> {
+async function exportJudge(
+  judge: TrainableModel,
+  modelDir: string,
+  judgeConfig: ModelConfig,
+  config: ModelConfig,
+  tokenizerFiles: { tokenizerJson: object; tokenizerConfig: object },
+): Promise<string> {
   const dir = join(modelDir, JUDGE_DIR);
-  await judge.export(dir, { config: { ...config, judge: undefined }, ...tokenizerFiles });
+  await judge.export(dir, { config: { ...judgeConfig, judge: undefined }, ...tokenizerFiles });
   config.judge = JUDGE_DIR;
   return dir;
 }
@@ -348,41 +369,23 @@ export type StageName = (typeof STAGES)[number];
  * the judge's, so the embedding model is the retrieval stage's.
  */
 export async function exportRun(runDir: string, outDir: string): Promise<{ stage: StageName; step: number }> {
-  const read = async (name: string) => {
-    try {
-      return JSON.parse(await readFile(join(runDir, name), 'utf8')) as unknown;
-    } catch (error) {
-      throw new Error(`${runDir} is not a training run (${name}: ${(error as Error).message})`);
-    }
-  };
-  const config = (await read('config.json')) as RunConfig;
-  const tokenizerFiles = (await read('tokenizer-files.json')) as { tokenizerJson: object; tokenizerConfig: object };
+  const { config, tokenizerFiles } = await readRunFiles(runDir);
   const tokenizer = TextTokenizer.fromJson(tokenizerFiles.tokenizerJson, tokenizerFiles.tokenizerConfig);
   const arch = archOf(config, tokenizer.vocabSize);
   const modelConfig = modelConfigOf(config, arch);
-  const metrics = (await read('metrics.json').catch(() => undefined)) as RunResult | undefined;
+  const metrics = (await readFile(join(runDir, 'metrics.json'), 'utf8').then(JSON.parse, () => undefined)) as RunResult | undefined;
   if (metrics?.rerank) modelConfig.rerank = { alphaT2A: metrics.rerank.alpha.t2a, alphaA2T: metrics.rerank.alpha.a2t };
+  const judgeFrom = config.rerank.judgeFrom ?? '';
+  const judgeSource = judgeFrom === '' ? undefined : await readJudgeSource(judgeFrom, config, tokenizerFiles);
   const model = TrainableModel.create(arch, config.model.nMels, { threads: config.threads });
-  // The latest of `stages` with a checkpoint, loaded into `into`; undefined when none has one yet.
-  const loadLatest = async (stages: readonly StageName[], into: TrainableModel) => {
-    for (const stage of [...stages].reverse()) {
-      const checkpoint = join(runDir, stage, 'checkpoint');
-      const state = await readCheckpointState(checkpoint).catch(() => undefined);
-      if (!state) continue;
-      const settings = config[stage];
-      await loadCheckpoint(checkpoint, into, new AdamW(into, { schedule: { lr: settings.lr, warmupSteps: settings.warmupSteps, totalSteps: settings.steps } }));
-      return { stage, step: state.step };
-    }
-    return undefined;
-  };
-  const judge = config.rerank.judge === 'own' ? TrainableModel.create(arch, config.model.nMels, { threads: config.threads }) : undefined;
+  const judge = config.rerank.judge === 'own' ? TrainableModel.create(judgeSource?.arch ?? arch, config.model.nMels, { threads: config.threads }) : undefined;
   try {
-    const judged = judge ? await loadLatest(['rerank'], judge) : undefined;
+    const judged = judge ? await loadLatestCheckpoint(runDir, config, ['rerank'], judge) : undefined;
     // A judge of its own holds the re-ranker's checkpoint; the embedding model is then the stage before's.
-    const embedder = await loadLatest(judged ? ['text', 'retrieval'] : STAGES, model);
+    const embedder = await loadLatestCheckpoint(runDir, config, judged ? ['text', 'retrieval'] : STAGES, model);
     const latest = judged ?? embedder;
     if (latest) {
-      if (judged) await exportJudge(judge!, outDir, modelConfig, tokenizerFiles);
+      if (judged) await exportJudge(judge!, outDir, judgeSource?.modelConfig ?? modelConfig, modelConfig, tokenizerFiles);
       await model.export(outDir, { config: modelConfig, ...tokenizerFiles });
       return latest;
     }
@@ -391,4 +394,48 @@ export async function exportRun(runDir: string, outDir: string): Promise<{ stage
     judge?.close();
   }
   throw new Error(`${runDir} has no checkpoint yet (none in ${STAGES.map((s) => `${s}/checkpoint`).join(', ')})`);
+}
+
+/** A run folder's config.json and tokenizer-files.json. */
+async function readRunFiles(runDir: string): Promise<{ config: RunConfig; tokenizerFiles: { tokenizerJson: object; tokenizerConfig: object } }> {
+  const read = async (name: string) => {
+    try {
+      return JSON.parse(await readFile(join(runDir, name), 'utf8')) as unknown;
+    } catch (error) {
+      throw new Error(`${runDir} is not a training run (${name}: ${(error as Error).message})`);
+    }
+  };
+  return { config: (await read('config.json')) as RunConfig, tokenizerFiles: (await read('tokenizer-files.json')) as { tokenizerJson: object; tokenizerConfig: object } };
+}
+
+/**
+ * The run that `rerank.judgeFrom` names, checked against the run whose judge it starts: the judge reads the same
+ * token ids, prompts and log-mel features as the embedding model it re-ranks for, whatever its size.
+ */
+async function readJudgeSource(judgeRunDir: string, config: RunConfig, tokenizerFiles: { tokenizerJson: object; tokenizerConfig: object }) {
+  const source = await readRunFiles(judgeRunDir);
+  const mismatch = (what: string) => new Error(`rerank.judgeFrom: ${judgeRunDir} has other ${what} than this run; a judge must read what the embedding model reads`);
+  const trained = await Promise.all(['text', 'retrieval'].map((stage) => readCheckpointState(join(judgeRunDir, stage, 'checkpoint')).catch(() => undefined)));
+  if (!trained.some(Boolean)) throw new Error(`rerank.judgeFrom: ${judgeRunDir} has no stage-1 or stage-2 checkpoint to start a judge from`);
+  if (JSON.stringify(source.tokenizerFiles) !== JSON.stringify(tokenizerFiles)) throw mismatch('tokenizer files (vocabulary, prompt template)');
+  if ((source.config.model.prompts ?? 'chat') !== (config.model.prompts ?? 'chat')) throw mismatch('prompts');
+  if (source.config.model.nMels !== config.model.nMels || source.config.model.maxDurationS !== config.model.maxDurationS) throw mismatch('log-mel settings');
+  const tokenizer = TextTokenizer.fromJson(source.tokenizerFiles.tokenizerJson, source.tokenizerFiles.tokenizerConfig);
+  const arch = archOf(source.config, tokenizer.vocabSize);
+  return { config: source.config, arch, modelConfig: modelConfigOf(source.config, arch) };
+}
+
+/**
+ * Loads into `into` the checkpoint of the latest of `stages` that has one in `runDir`; undefined when none has.
+ */
+async function loadLatestCheckpoint(runDir: string, config: RunConfig, stages: readonly StageName[], into: TrainableModel): Promise<{ stage: StageName; step: number } | undefined> {
+  for (const stage of [...stages].reverse()) {
+    const checkpoint = join(runDir, stage, 'checkpoint');
+    const state = await readCheckpointState(checkpoint).catch(() => undefined);
+    if (!state) continue;
+    const settings = config[stage];
+    await loadCheckpoint(checkpoint, into, new AdamW(into, { schedule: { lr: settings.lr, warmupSteps: settings.warmupSteps, totalSteps: settings.steps } }));
+    return { stage, step: state.step };
+  }
+  return undefined;
 }

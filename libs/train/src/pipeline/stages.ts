@@ -356,9 +356,19 @@ export function hardNegatives(clips: readonly CorpusClip[], scores: Float32Array
  * candidate, or the candidate with a hard negative's query), direction drawn 50/50. With `nce`, the contrastive
  * loss of stage 2 runs beside it on the same clips, so that one model keeps both its embeddings and its yes/no head
  * (aurola-mini is one model directory for both); without, ctx.model is a judge of its own and learns yes/no only.
+ * The negatives are mined by `miner`'s model: the retrieval model whose top K the judge will re-rank.
  */
-export async function trainRerank(ctx: RunContext, dir: string, clips: readonly CorpusClip[], settings: StageSettings, nce: HybridNceSettings | undefined, pairing: RerankPairing, draw: CaptionDraw) {
-  // Mined once with the model the stage starts from, and kept, so that a resumed stage uses the same negatives.
+export async function trainRerank(
+  ctx: RunContext,
+  dir: string,
+  clips: readonly CorpusClip[],
+  settings: StageSettings,
+  nce: HybridNceSettings | undefined,
+  pairing: RerankPairing,
+  draw: CaptionDraw,
+  miner: RunContext = ctx,
+) {
+  // Mined once, before the stage trains, and kept, so that a resumed stage uses the same negatives.
   let negatives: number[][] | undefined;
   const minedFile = join(dir, 'negatives.json');
   const mined = async (): Promise<number[][]> => {
@@ -367,13 +377,13 @@ export async function trainRerank(ctx: RunContext, dir: string, clips: readonly 
     try {
       text = await readFile(minedFile, 'utf8');
     } catch {
-      const found = { ...wanted, perClip: await mineHardNegatives(ctx, clips, wanted.rule, wanted.pool) };
+      const found = { ...wanted, perClip: await mineHardNegatives(miner, clips, wanted.rule, wanted.pool) };
       await mkdir(dir, { recursive: true });
       await writeFile(minedFile, JSON.stringify(found));
       return found.perClip;
     }
     const kept = JSON.parse(text) as typeof wanted & { perClip: number[][] };
-    // Mining again now would use the partly trained judge, not the stage's starting model.
+    // Mining again now, with a shared judge, would use the partly trained model, not the stage's starting one.
     if (kept.rule !== wanted.rule || kept.pool !== wanted.pool || kept.perClip?.length !== clips.length) {
       throw new Error(`${minedFile} holds negatives mined otherwise (${kept.rule}, pool ${kept.pool}) than this run asks (${wanted.rule}, pool ${wanted.pool}): remove ${dir} to train the re-ranker again`);
     }
