@@ -39,6 +39,16 @@ async function embedTexts(dir: string, texts: string[]): Promise<Float32Array> {
   }
 }
 
+/** A model directory's p(Yes) for one pair, through the ONNX runner (its judge's, when it has one). */
+async function pYesOf(dir: string, pair: { text: string; audio: Float32Array }, direction: 't2a' | 'a2t'): Promise<number> {
+  const backbone = await OnnxMllmBackbone.load(dir, { threads: 1 });
+  try {
+    return (await backbone.scorePairs([pair], direction))[0]!;
+  } finally {
+    await backbone.close();
+  }
+}
+
 describe('the whole pipeline in miniature', () => {
   // One small corpus for every test here: synthetic sounds in six folders, through the real data build.
   const corpus = join(root, 'corpus');
@@ -215,14 +225,7 @@ describe('the whole pipeline in miniature', () => {
     const judge = await embed(result.judgeModelDir!);
     expect(Math.max(...judge.map((x, i) => Math.abs(x - model[i]!)))).toBeGreaterThan(1e-3);
     const pair = { text: 'a bell rings', audio: Float32Array.from({ length: 8000 }, (_, i) => 0.3 * Math.sin(i / 3)) };
-    const pYes = async (dir: string) => {
-      const backbone = await OnnxMllmBackbone.load(dir, { threads: 1 });
-      try {
-        return (await backbone.scorePairs([pair], 't2a'))[0];
-      } finally {
-        await backbone.close();
-      }
-    };
+    const pYes = (dir: string) => pYesOf(dir, pair, 't2a');
     const judgeSays = await pYes(result.judgeModelDir!);
     expect(await pYes(result.modelDir)).toBe(judgeSays);
     expect(await pYes(exported)).toBe(judgeSays);
@@ -255,14 +258,7 @@ describe('the whole pipeline in miniature', () => {
     expect(judgeConfig.decoder).toEqual(JSON.parse(readFileSync(join(sourceResult.modelDir, 'config.json'), 'utf8')).decoder);
     expect(judgeConfig.decoder.audioConvs).not.toEqual(modelConfig.decoder.audioConvs);
     const pair = { text: 'a low hum', audio: Float32Array.from({ length: 12000 }, (_, i) => 0.3 * Math.sin(i / 20)) };
-    const pYes = async (dir: string) => {
-      const backbone = await OnnxMllmBackbone.load(dir, { threads: 1 });
-      try {
-        return (await backbone.scorePairs([pair], 'a2t'))[0];
-      } finally {
-        await backbone.close();
-      }
-    };
+    const pYes = (dir: string) => pYesOf(dir, pair, 'a2t');
     const judgeSays = await pYes(sourceResult.modelDir);
     expect(await pYes(result.modelDir)).toBeCloseTo(judgeSays, 6);
     const exported = join(root, 'judge-from-export');
