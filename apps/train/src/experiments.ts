@@ -96,6 +96,12 @@ export const EXPERIMENT_ROWS: readonly ExperimentRow[] = [
     after: 'miniLr',
     apply: (c, runDirOf) => (reranker(c), (c.rerank.judge = 'own'), (c.rerank.judgeFrom = runDirOf('miniLr'))),
   },
+  {
+    name: 'rerankMiniJudge4x',
+    what: 'the rerankMiniJudge row with the judge trained 4× longer (400 steps)',
+    after: 'miniLr',
+    apply: (c, runDirOf) => (reranker(c), (c.rerank.judge = 'own'), (c.rerank.judgeFrom = runDirOf('miniLr')), (c.rerank.steps *= 4)),
+  },
   { name: 'data10', what: 'Hybrid-NCE + stage 1, 10 % of the training clips', apply: (c) => (hybrid(c), stage1(c), (c.trainFraction = 0.1)) },
   { name: 'data30', what: 'Hybrid-NCE + stage 1, 30 % of the training clips', apply: (c) => (hybrid(c), stage1(c), (c.trainFraction = 0.3)) },
   { name: 'wordvec', what: 'Hybrid-NCE + stage 1, word embeddings from projected word vectors', apply: (c) => (hybrid(c), stage1(c), (c.model.wordVectors = true)) },

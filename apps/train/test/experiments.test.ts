@@ -62,7 +62,8 @@ describe('experiment rows', () => {
     expect(row('rerankOwn')).toEqual({ ...row('rerankCand'), rerank: { ...row('rerankCand').rerank, judge: 'own' } });
     expect(row('rerankOwnQuery')).toEqual({ ...row('rerank'), rerank: { ...row('rerank').rerank, judge: 'own' } });
     expect(row('rerankMiniJudge')).toEqual({ ...row('rerankOwnQuery'), rerank: { ...row('rerankOwnQuery').rerank, judgeFrom: 'runs/miniLr-seed1' } });
-    expect(EXPERIMENT_ROWS.find((r) => r.name === 'rerankMiniJudge')!.after).toBe('miniLr');
+    expect(row('rerankMiniJudge4x')).toEqual({ ...row('rerankMiniJudge'), rerank: { ...row('rerankMiniJudge').rerank, steps: 400 } });
+    for (const name of ['rerankMiniJudge', 'rerankMiniJudge4x']) expect(EXPERIMENT_ROWS.find((r) => r.name === name)!.after).toBe('miniLr');
     expect(row('data10').trainFraction).toBe(0.1);
     expect(row('mini').model.preset).toBe('mini');
     // Model scaling: mini and small differ only in the preset.
