@@ -1,13 +1,11 @@
 // `aurola-train train`: a whole training run (stage 1, stage 2, re-ranker, evaluation, export) into a run folder,
 // with a progress line per stage. Settings: the defaults of defaultRunConfig, then a JSON or YAML file, then flags.
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-
-import { parse as parseYaml } from 'yaml';
 
 import { JUDGE_ALONE_ALPHA } from '@aurola/retrieval';
 import { defaultRunConfig, exportRun, runTraining, STAGES, type RerankEvaluation, type RunConfig, type StageName } from '@aurola/train';
 
+import { mergeRunConfig, readRunConfigFile } from './run-config-file.js';
 import { stageProgress } from './stage-progress.js';
 
 export const TRAIN_USAGE = `usage: aurola-train train [text|retrieval|rerank] --manifest FILE --out DIR [options]
@@ -29,30 +27,6 @@ including that stage (earlier stages finished in <out> are reused), then evaluat
                          test file stays clean for evaluation), each clip's captions one group
   --nli FILE             stage 1 also learns from the (sent0, sent1) pairs of a SimCSE NLI CSV
 `;
-
-/** Recursively overrides `base` with the keys of `patch`; unknown keys are an error naming them. */
-function merge<T>(base: T, patch: unknown, path = 'config'): T {
-  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) throw new TypeError(`${path} must be an object`);
-  const out = { ...(base as Record<string, unknown>) };
-  for (const [key, value] of Object.entries(patch)) {
-    if (!(key in out)) throw new RangeError(`${path}.${key} is not a run setting`);
-    const current = out[key];
-    if (typeof current === 'object' && current !== null && !Array.isArray(current)) out[key] = merge(current, value, `${path}.${key}`);
-    else if (typeof value !== typeof current) throw new TypeError(`${path}.${key} must be a ${typeof current}, got ${JSON.stringify(value)}`);
-    else out[key] = value;
-  }
-  return out as T;
-}
-
-/** A run's settings file: YAML when it is named .yaml or .yml, JSON otherwise; a syntax error names the file. */
-async function readConfigFile(file: string): Promise<unknown> {
-  const text = await readFile(file, 'utf8');
-  try {
-    return /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
-  } catch (error) {
-    throw new SyntaxError(`${file}: ${(error as Error).message.split('\n')[0]}`);
-  }
-}
 
 function count(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -92,7 +66,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   const until = positionals[0] as StageName | undefined;
   if (until !== undefined && !STAGES.includes(until)) throw new RangeError(`unknown stage "${until}" (stages: ${STAGES.join(', ')})`);
   let config: RunConfig = defaultRunConfig(values.manifest);
-  if (values.config) config = merge(config, await readConfigFile(values.config));
+  if (values.config) config = mergeRunConfig(config, await readRunConfigFile(values.config));
   if (values.preset) {
     if (!['tiny', 'mini', 'small'].includes(values.preset)) throw new RangeError(`--preset must be tiny, mini or small, got "${values.preset}"`);
     config.model.preset = values.preset as RunConfig['model']['preset'];

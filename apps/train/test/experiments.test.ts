@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import type { RunResult } from '@aurola/train';
 
-import { EXPERIMENT_ROWS, experimentBase, experimentsCommand, experimentTable, summarise } from '../src/experiments.js';
+import { AUROLA_MINI_RECIPE, EXPERIMENT_ROWS, experimentBase, experimentsCommand, experimentTable, summarise } from '../src/experiments.js';
 
 const metrics = (r1: number) => ({ r1, r5: r1, r10: r1, mAP10: r1, medianRank: 1, chanceR1: 0.01 });
 const result = (t2a: number, a2t: number): RunResult => ({ runDir: '', modelDir: '', losses: {}, test: { t2a: metrics(t2a), a2t: metrics(a2t) } }) as unknown as RunResult;
@@ -88,6 +88,32 @@ describe('experiment rows', () => {
     const { trainFraction: __, ...stage1 } = row('stage1');
     expect(data10).toEqual(stage1);
     expect(new Set(EXPERIMENT_ROWS.map((r) => r.name)).size).toBe(EXPERIMENT_ROWS.length);
+  });
+
+  it('aurolaMini: the committed recipe file, key for key, without the re-ranker stage; its seed and manifest the row\'s', async () => {
+    const recipe = JSON.parse(await readFile(AUROLA_MINI_RECIPE, 'utf8')) as Record<string, unknown>;
+    const row = (name: string, seed: number) => {
+      const config = experimentBase('corpus/m.jsonl', seed);
+      EXPERIMENT_ROWS.find((r) => r.name === name)!.apply(config, (other) => `runs/${other}-seed${seed}`);
+      return config as unknown as Record<string, unknown>;
+    };
+    /** Every leaf setting of the file, by its dotted path. */
+    const leaves = (o: Record<string, unknown>, prefix = ''): [string, unknown][] =>
+      Object.entries(o).flatMap(([k, v]) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? leaves(v as Record<string, unknown>, `${prefix}${k}.`) : [[`${prefix}${k}`, v]]));
+    const at = (o: Record<string, unknown>, path: string) => path.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown>)[k], o);
+    const mini = row('aurolaMini', 2);
+    expect(leaves(recipe).length).toBeGreaterThan(20);
+    for (const [path, value] of leaves(recipe)) {
+      if (path === 'seed' || path === 'rerank.steps') continue;
+      expect(at(mini, path), path).toEqual(value);
+    }
+    expect(mini).toMatchObject({ seed: 2, manifest: 'corpus/m.jsonl', rerank: { steps: 0 } });
+    expect((recipe.rerank as { steps: number }).steps).toBeGreaterThan(0);
+    // Settings the file leaves out are the run defaults, not the experiment scale's.
+    expect(mini.eval).toMatchObject({ maxClips: (recipe.eval as { maxClips: number }).maxClips, validationClips: 200 });
+    expect(mini.retrieval).toMatchObject({ tau: 0.05, lambda: 0.2, beta: 0.1 });
+    const infonce = row('aurolaMiniInfonce', 2);
+    expect(infonce).toEqual({ ...mini, retrieval: { ...(mini.retrieval as object), lambda: 0, beta: 0 } });
   });
 
   it('summarise: mean and sample standard deviation over seeds', () => {
